@@ -21,7 +21,9 @@ help:
 	@echo "make clean           remove .venv and build/"
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { \
+	  $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "genmodels needs Python 3.11 or newer; run e.g. `make lab PYTHON=python3.12`")' \
+	  && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --progress-bar off -e ".[dev]"
 	@touch $(STAMP)
 

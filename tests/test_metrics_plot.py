@@ -47,3 +47,19 @@ def test_class_counts_bars_match_bincount():
     ax = plot_class_counts(labels, num_classes=3)
     assert [p.get_height() for p in ax.patches] == [1, 2, 3]
     plt.close("all")
+
+
+def test_exercise_check_reports_each_case(capsys):
+    from lecturelib.exercises import check
+
+    check("a", 1.00001, 1.0, rtol=1e-4)
+    check("b", None, 1.0, hint="think")
+    check("c", 1.1, 1.0)
+    check("d", torch.zeros(2), torch.zeros(3))
+    check("e", "text", 1.0)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "[ok] Exercise a: correct."
+    assert out[1].startswith("[ ] Exercise b: not answered yet") and out[1].endswith("Hint: think")
+    assert "relative error 0.1" in out[2]
+    assert "expected shape (3,), got (2,)" in out[3]
+    assert "expected a number" in out[4]
