@@ -194,3 +194,43 @@ class TensorLoader:
             if self.transform is not None:
                 batch[0] = self.transform(batch[0])
             yield tuple(batch)
+
+
+# ---------------------------------------------------------------------------------------------
+# Toy distributions with known structure, for pictures where digits are too big to see
+# ---------------------------------------------------------------------------------------------
+
+# A 1-D mixture of three Gaussians: (weight, mean, standard deviation) per component.
+TOY_1D_COMPONENTS = ((0.35, -2.0, 0.6), (0.45, 1.0, 0.5), (0.20, 3.0, 0.3))
+
+
+def sample_toy_1d(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """n draws from the 1-D toy mixture, shape (n,). Its true density is toy_1d_log_prob."""
+    weights, means, stds = (torch.tensor(v) for v in zip(*TOY_1D_COMPONENTS))
+    k = torch.multinomial(weights, n, replacement=True, generator=generator)  # (n,)
+    return means[k] + stds[k] * torch.randn(n, generator=generator)
+
+
+def toy_1d_log_prob(x: torch.Tensor) -> torch.Tensor:
+    """The true log-density of the 1-D toy mixture at x (any shape)."""
+    weights, means, stds = (torch.tensor(v, dtype=x.dtype) for v in zip(*TOY_1D_COMPONENTS))
+    components = torch.distributions.Normal(means, stds).log_prob(x[..., None])  # (..., 3)
+    return torch.logsumexp(components + weights.log(), dim=-1)
+
+
+def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Two interleaved half circles in 2-D with Gaussian noise, shape (n, 2)."""
+    upper = torch.rand(n, generator=generator) < 0.5  # which moon
+    angle = torch.pi * torch.rand(n, generator=generator)
+    x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
+    y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
+    return torch.stack([x, y], 1) + noise * torch.randn(n, 2, generator=generator)
+
+
+def sample_ring(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.05,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """A ring of `num_modes` small Gaussians (the classic GAN mode-collapse toy), shape (n, 2)."""
+    mode = torch.randint(num_modes, (n,), generator=generator)
+    angle = 2 * torch.pi * mode / num_modes
+    centers = radius * torch.stack([torch.cos(angle), torch.sin(angle)], 1)  # (n, 2)
+    return centers + std * torch.randn(n, 2, generator=generator)
