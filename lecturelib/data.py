@@ -36,8 +36,8 @@ class DataError(RuntimeError):
     """A shipped data file is missing or corrupt; the message says how to get it back."""
 
 
-class Digits(NamedTuple):
-    """A split of the digits: images `x` (N, 1, 28, 28) float32 in [0, 1] and labels `y` (N,)."""
+class Labeled(NamedTuple):
+    """Examples `x` with labels `y` (N,); for digits x is (N, 1, 28, 28) float32 in [0, 1]."""
 
     x: torch.Tensor
     y: torch.Tensor
@@ -52,7 +52,7 @@ def data_dir() -> Path:
 
 
 def load_digits(split: str = "train", *, source: str = "shipped", root: str | Path | None = None,
-                download: bool = False) -> Digits:
+                download: bool = False) -> Labeled:
     """Load one split of the digits as in-memory tensors.
 
     Args:
@@ -77,7 +77,7 @@ def load_digits(split: str = "train", *, source: str = "shipped", root: str | Pa
     # (N, 28, 28) uint8 -> (N, 1, 28, 28) float32 in [0, 1]; a fresh tensor on every call,
     # so changing it in place never changes what the next caller gets.
     x = images.unsqueeze(1).float().div_(255)
-    return Digits(x, labels.long())
+    return Labeled(x, labels.long())
 
 
 @lru_cache(maxsize=None)
@@ -218,13 +218,15 @@ def toy_1d_log_prob(x: torch.Tensor) -> torch.Tensor:
     return torch.logsumexp(components + weights.log(), dim=-1)
 
 
-def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Two interleaved half circles in 2-D with Gaussian noise, shape (n, 2)."""
-    upper = torch.rand(n, generator=generator) < 0.5  # which moon
+def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None = None) -> Labeled:
+    """Two interleaved half circles in 2-D with Gaussian noise: points x (n, 2) and the moon each
+    came from, y (n,) in {0, 1} (a label that unsupervised methods do not get to see)."""
+    y = (torch.rand(n, generator=generator) < 0.5).long()  # which moon
     angle = torch.pi * torch.rand(n, generator=generator)
-    x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
-    y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-    return torch.stack([x, y], 1) + noise * torch.randn(n, 2, generator=generator)
+    first, second = torch.cos(angle), torch.sin(angle)
+    x = torch.stack([torch.where(y == 0, first, 1 - first),
+                     torch.where(y == 0, second, 0.5 - second)], 1)  # (n, 2)
+    return Labeled(x + noise * torch.randn(n, 2, generator=generator), y)
 
 
 def sample_ring(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.05,

@@ -143,8 +143,10 @@ class GaussianMixture:
     def component_log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log pi_k + log N(x_n; mu_k, Sigma_k) for every point and component: (N, D) -> (N, K)."""
         cholesky = torch.linalg.cholesky(self.covariances)  # (K, D, D), Sigma = L L^T
-        diff = (x[:, None, :] - self.means[None]).unsqueeze(-1)  # (N, K, D, 1)
-        solved = torch.linalg.solve_triangular(cholesky, diff, upper=False).squeeze(-1)  # (N, K, D)
+        eye = torch.eye(x.shape[1], dtype=x.dtype, device=x.device)
+        whiten = torch.linalg.solve_triangular(cholesky, eye, upper=False)  # (K, D, D) = L^-1
+        diff = x[:, None, :] - self.means[None]  # (N, K, D)
+        solved = torch.einsum("kij,nkj->nki", whiten, diff)  # (N, K, D) = L^-1 (x - mu)
         mahalanobis = (solved ** 2).sum(-1)  # (N, K) = (x - mu)^T Sigma^-1 (x - mu)
         log_det = 2 * torch.diagonal(cholesky, dim1=-2, dim2=-1).log().sum(-1)  # (K,)
         d = x.shape[1]
@@ -184,8 +186,9 @@ def fit_gaussian_mixture(x: torch.Tensor, num_components: int, *, num_iters: int
                          generator: torch.Generator | None = None) -> tuple[GaussianMixture, list[float]]:
     """EM for a Gaussian mixture, started from k-means++ centres with shared data covariance.
 
-    Returns the mixture and the mean log-likelihood per point after each iteration; EM guarantees
-    this sequence never decreases (Bishop 2006 §9.4). Stops early when it rises by less than tol.
+    Returns the mixture and the mean log-likelihood per point of the data under the mixture at the
+    start of each iteration; EM guarantees this sequence never decreases (Bishop 2006 §9.4). Stops
+    when it rises by less than tol (then the returned mixture is the one scored last).
     """
     if x.dim() != 2:
         raise ValueError(f"expected data of shape (N, D), got {tuple(x.shape)}")
@@ -199,10 +202,11 @@ def fit_gaussian_mixture(x: torch.Tensor, num_components: int, *, num_iters: int
         shared.expand(num_components, -1, -1).clone())
     history: list[float] = []
     for _ in range(num_iters):
-        mixture = m_step(x, e_step(mixture, x), reg)
-        history.append(mixture.log_prob(x).mean().item())
+        log_joint = mixture.component_log_prob(x)  # (N, K), shared by the E-step and the score
+        history.append(torch.logsumexp(log_joint, 1).mean().item())
         if len(history) > 1 and history[-1] - history[-2] < tol:
             break
+        mixture = m_step(x, torch.softmax(log_joint, 1), reg)  # E-step: softmax = e_step()
     return mixture, history
 
 
@@ -210,18 +214,23 @@ def fit_gaussian_mixture(x: torch.Tensor, num_components: int, *, num_iters: int
 # Kernel density estimation
 # ---------------------------------------------------------------------------------------------
 
-def kde_log_prob(query: torch.Tensor, data: torch.Tensor, bandwidth: float) -> torch.Tensor:
+def kde_log_prob(query: torch.Tensor, data: torch.Tensor, bandwidth: float, *,
+                 chunk_elements: int = 1 << 22) -> torch.Tensor:
     """Gaussian kernel density estimate (Rosenblatt 1956; Parzen 1962):
         p(x) = (1/N) sum_n N(x; x_n, h^2 I).
-    query (M, D) or (M,), data (N, D) or (N,) -> log p at each query point (M,)."""
+    query (M, D) or (M,), data (N, D) or (N,) -> log p at each query point (M,). Queries are
+    processed in chunks of about `chunk_elements` distances, so memory stays small."""
     if bandwidth <= 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth}")
     query = query[:, None] if query.dim() == 1 else query  # (M, D)
     data = data[:, None] if data.dim() == 1 else data  # (N, D)
     d = data.shape[1]
-    squared = torch.cdist(query, data) ** 2  # (M, N)
-    log_kernel = -0.5 * squared / bandwidth ** 2 - 0.5 * d * (LOG_2PI + 2 * math.log(bandwidth))
-    return torch.logsumexp(log_kernel, dim=1) - math.log(len(data))
+    log_norm = 0.5 * d * (LOG_2PI + 2 * math.log(bandwidth)) + math.log(len(data))
+    chunks = []
+    for part in query.split(max(1, chunk_elements // len(data))):  # bound memory to (chunk, N)
+        squared = torch.cdist(part, data, compute_mode="donot_use_mm_for_euclid_dist") ** 2  # exact
+        chunks.append(torch.logsumexp(-0.5 * squared / bandwidth ** 2, dim=1) - log_norm)
+    return torch.cat(chunks)
 
 
 def histogram_log_prob(query: torch.Tensor, data: torch.Tensor, bins: int,

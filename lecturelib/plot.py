@@ -6,7 +6,7 @@ notebook can combine several in one figure and a test can inspect what was drawn
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import torch
@@ -80,6 +80,35 @@ def plot_class_counts(labels: torch.Tensor, *, ax: Axes | None = None, title: st
     ax.set_xlabel("class")
     ax.set_ylabel("count")
     ax.set_ylim(0, max(counts) * 1.15)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_density_2d(log_prob: Callable[[torch.Tensor], torch.Tensor], *,
+                    extent: tuple[float, float, float, float], ax: Axes | None = None,
+                    resolution: int = 150, points: torch.Tensor | None = None,
+                    title: str | None = None, floor: float = -12.0) -> Axes:
+    """Filled contours of a 2-D log-density on a grid, optionally with points on top.
+
+    `log_prob` maps (M, 2) points to (M,) log-densities; `extent` is (xmin, xmax, ymin, ymax).
+    Values below `floor` are clipped so empty regions do not swamp the colour scale.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 3.6))
+    xmin, xmax, ymin, ymax = extent
+    gx, gy = torch.meshgrid(torch.linspace(xmin, xmax, resolution),
+                            torch.linspace(ymin, ymax, resolution), indexing="xy")
+    grid = torch.stack([gx.flatten(), gy.flatten()], 1)  # (M, 2)
+    with torch.no_grad():
+        values = log_prob(grid).reshape(resolution, resolution).clamp_min(floor).cpu()
+    filled = ax.contourf(gx.numpy(), gy.numpy(), values.numpy(), levels=20, cmap="viridis")
+    plt.colorbar(filled, ax=ax, label="log p(x)")
+    if points is not None:
+        ax.scatter(points[:, 0].cpu(), points[:, 1].cpu(), s=3, c="white", alpha=0.6, lw=0)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
     if title:
         ax.set_title(title, fontsize=10)
     return ax

@@ -88,7 +88,7 @@ def test_mixture_samples_have_the_mixture_moments():
 
 
 def test_em_never_decreases_the_log_likelihood():
-    x = sample_moons(500, generator=torch.Generator().manual_seed(0)).double()
+    x = sample_moons(500, generator=torch.Generator().manual_seed(0)).x.double()
     _, history = fit_gaussian_mixture(x, 6, num_iters=60, tol=0, generator=torch.Generator().manual_seed(0))
     steps = torch.tensor(history)
     assert len(steps) == 60
@@ -159,3 +159,10 @@ def test_bad_arguments_are_rejected():
         PCA.fit(torch.zeros(5))
     with pytest.raises(ValueError, match="bandwidth must be positive"):
         kde_log_prob(torch.zeros(3), torch.zeros(3), 0.0)
+
+
+def test_kde_chunking_gives_the_same_answer():
+    data = torch.randn(300, 2)
+    query = torch.randn(1000, 2)
+    torch.testing.assert_close(kde_log_prob(query, data, 0.3, chunk_elements=1000),
+                               kde_log_prob(query, data, 0.3))

@@ -63,3 +63,39 @@ def test_exercise_check_reports_each_case(capsys):
     assert "relative error 0.1" in out[2]
     assert "expected shape (3,), got (2,)" in out[3]
     assert "expected a number" in out[4]
+
+
+def test_density_2d_draws_contours_of_the_given_function():
+    from lecturelib.plot import plot_density_2d
+
+    seen = []
+
+    def log_prob(x):
+        seen.append(x.shape)
+        return -0.5 * (x ** 2).sum(1)
+
+    ax = plot_density_2d(log_prob, extent=(-2, 2, -1, 1), resolution=20, points=torch.zeros(5, 2))
+    assert seen == [(400, 2)] and ax.get_xlim() == (-2, 2)
+    assert len(ax.collections) >= 2  # the filled contours and the points
+    plt.close("all")
+
+
+def test_interactive_plot_redraws_on_change():
+    import ipywidgets
+
+    from lecturelib.widgets import interactive_plot
+
+    calls = []
+
+    def draw(k):
+        calls.append(k)
+        figure, ax = plt.subplots()
+        ax.plot([0, k])
+        return figure
+
+    controls = interactive_plot(draw, k=ipywidgets.IntSlider(value=2, min=1, max=5))
+    controls["k"].value = 4
+    assert calls == [2, 4] and controls["k"].description == "k"
+    with pytest.raises(TypeError, match="ipywidgets widget"):
+        interactive_plot(draw, k=3)
+    plt.close("all")
