@@ -1,0 +1,108 @@
+"""How each shipped checkpoint is made and measured: one Recipe per name.
+
+    python -m lecturelib.train autoencoder_z32        # trains, evaluates, writes the checkpoint
+    model = load_pretrained("autoencoder_z32")        # in a notebook: build + load + eval mode
+
+A recipe holds the model's config, how to build it, how many epochs the full training takes, and
+the metric it reports on the shipped test split. The same `evaluate` runs when the checkpoint is
+made (its value goes into the manifest) and in tests/test_pretrained.py, which re-evaluates every
+shipped checkpoint and compares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .checkpoints import load_checkpoint, load_weights, save_checkpoint
+from .config import set_seed
+from .data import TensorLoader, load_digits
+from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
+from .train import History, fit
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    config: Any  # the model's config dataclass, as trained
+    build: Callable[[Any], nn.Module]  # config -> fresh model
+    train: Callable[[nn.Module, int, torch.Generator], History]  # model, epochs, generator
+    evaluate: Callable[[nn.Module], dict[str, float]]  # model -> metrics on the test split
+    num_epochs: int  # full training
+    rtol: float = 1e-3  # re-evaluated metric vs manifest (thread counts change late digits)
+
+
+# ---------------------------------------------------------------------------------------------
+# Autoencoders (notebook 02)
+# ---------------------------------------------------------------------------------------------
+
+def train_autoencoder(model: nn.Module, num_epochs: int, generator: torch.Generator,
+                      progress: bool = True) -> History:
+    x, _ = load_digits("train")
+    loader = TensorLoader(x, batch_size=128, shuffle=True, generator=generator)
+    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress)
+
+
+@torch.no_grad()
+def evaluate_autoencoder(model: nn.Module) -> dict[str, float]:
+    """Test reconstruction: squared error and cross-entropy (nats), per digit."""
+    model.eval()
+    x, _ = load_digits("test")
+    logits = torch.cat([model.decoder(model.encoder(part)) for part in x.split(500)])
+    squared = (torch.sigmoid(logits) - x).pow(2).flatten(1).sum(1).mean().item()
+    return {"test_squared_error": squared, "test_recon_nats": reconstruction_loss(logits, x).item()}
+
+
+def _autoencoder_recipe(latent_dim: int) -> Recipe:
+    return Recipe(
+        name=f"autoencoder_z{latent_dim}",
+        description=f"convolutional autoencoder, {latent_dim}-dimensional bottleneck",
+        config=ConvAutoencoderConfig(latent_dim=latent_dim),
+        build=ConvAutoencoder, train=train_autoencoder, evaluate=evaluate_autoencoder,
+        num_epochs=30)
+
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in [
+    _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
+]}
+
+
+def get_recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise KeyError(f"no recipe named {name!r}; known: {', '.join(RECIPES)}")
+    return RECIPES[name]
+
+
+def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
+    """Build the model from the checkpoint's own config, load its weights, set eval mode."""
+    recipe = get_recipe(name)
+    checkpoint = load_checkpoint(name)
+    model = recipe.build(type(recipe.config)(**checkpoint.config)).to(device)
+    load_weights(model, name, checkpoint=checkpoint)
+    return model.eval()
+
+
+def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int = 0,
+                    root: str | None = None) -> dict[str, float]:
+    """Train recipe `name` from scratch, evaluate it, save checkpoint + manifest entry."""
+    recipe = get_recipe(name)
+    epochs = num_epochs or recipe.num_epochs
+    generator = set_seed(seed)
+    model = recipe.build(recipe.config)
+    start = time.perf_counter()
+    recipe.train(model, epochs, generator)
+    seconds = time.perf_counter() - start
+    metric = recipe.evaluate(model)
+    command = f"python -m lecturelib.train {name}"
+    if num_epochs is not None and num_epochs != recipe.num_epochs:
+        command += f" --epochs {num_epochs}"
+    if seed:
+        command += f" --seed {seed}"
+    save_checkpoint(model, name, command=command, metric=metric, config=recipe.config,
+                    train_seconds=seconds, root=root)
+    return metric
