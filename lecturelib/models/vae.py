@@ -1,0 +1,158 @@
+"""Variational autoencoder with a Bernoulli decoder on binarized digits.
+
+Taught in notebooks/04_variational_autoencoders.ipynb. References:
+- D. P. Kingma, M. Welling (2014). Auto-Encoding Variational Bayes. arXiv:1312.6114.
+  (The closed-form Gaussian KL is their Appendix B.)
+- D. J. Rezende, S. Mohamed, D. Wierstra (2014). Stochastic Backpropagation and Approximate
+  Inference in Deep Generative Models. arXiv:1401.4082.
+- Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance Weighted Autoencoders. arXiv:1509.00519.
+- I. Higgins et al. (2017). beta-VAE. ICLR. (The beta knob on the KL term.)
+
+Generative story: z ~ p(z) = N(0, I), x ~ p_theta(x | z) = prod_i Bernoulli(x_i; sigmoid(logits_i(z))).
+Encoder: q_phi(z | x) = N(mu(x), diag(exp(logvar(x)))). For every digit x,
+
+    log p(x) = ELBO(x) + KL(q_phi(z|x) || p(z|x)) >= ELBO(x),
+    ELBO(x)  = E_q[log p_theta(x|z)] - KL(q_phi(z|x) || p(z)),
+
+and training maximises the ELBO averaged over digits. All terms here are in nats per digit
+(summed over the 784 pixels and the D latent dimensions, averaged over the batch).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .autoencoder import ConvDecoder, ConvEncoder
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+class VAEOutput(NamedTuple):
+    logits: torch.Tensor  # (B, 1, 28, 28) Bernoulli logits of p(x|z)
+    mu: torch.Tensor  # (B, D) mean of q(z|x)
+    logvar: torch.Tensor  # (B, D) log variance of q(z|x)
+    z: torch.Tensor  # (B, D) one sample of q(z|x)
+
+
+class LossTerms(NamedTuple):
+    loss: torch.Tensor  # what is minimised: recon + beta * kl (= -ELBO when beta = 1)
+    recon: torch.Tensor  # -E_q[log p(x|z)], one-sample estimate, nats per digit
+    kl: torch.Tensor  # KL(q(z|x) || p(z)), closed form, nats per digit
+
+
+# ---------------------------------------------------------------------------------------------
+# The loss, one term per function
+# ---------------------------------------------------------------------------------------------
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)) per example: (B, D) -> (B,).
+    Kingma & Welling (2014), Appendix B:  -1/2 sum_j (1 + log sigma_j^2 - mu_j^2 - sigma_j^2)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
+
+def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """-log p(x | logits) = -sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s = sigmoid(logits),
+    per example: (B, C, H, W) -> (B,)."""
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def negative_elbo(output: VAEOutput, x: torch.Tensor, beta: float = 1.0) -> LossTerms:
+    """-ELBO = E_q[-log p(x|z)] + beta * KL(q(z|x) || p(z)), averaged over the batch.
+    beta = 1 is the VAE; other values trade reconstruction against the prior (beta-VAE)."""
+    recon = bernoulli_nll(output.logits, x).mean()  # one z per digit: an unbiased estimate
+    kl = gaussian_kl(output.mu, output.logvar).mean()
+    return LossTerms(recon + beta * kl, recon, kl)
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
+                   noise: torch.Tensor | None = None) -> torch.Tensor:
+    """z = mu + sigma * eps with eps ~ N(0, I): the randomness is an input, so gradients flow
+    to mu and logvar (Kingma & Welling 2014, §2.4). Pass `noise` to fix eps."""
+    if noise is None:
+        noise = torch.randn_like(mu)
+    return mu + torch.exp(0.5 * logvar) * noise
+
+
+def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """log N(z; mu, diag(exp(logvar))) summed over the last dimension: (..., D) -> (...)."""
+    return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) / logvar.exp()).sum(-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class VAEConfig:
+    latent_dim: int = 16  # D; Kingma & Welling use 20 on MNIST
+    channels: int = 32  # C of the first conv layer, as in ConvAutoencoder
+    beta: float = 1.0  # weight of the KL term; 1 = the true ELBO
+
+
+class VAE(nn.Module):
+    """Convolutional encoder -> (mu, logvar); decoder z -> Bernoulli logits. The blocks are the
+    convolutional autoencoder's, with the encoder giving 2D numbers instead of D."""
+
+    def __init__(self, config: VAEConfig = VAEConfig()):
+        super().__init__()
+        self.config = config
+        self.encoder = ConvEncoder(2 * config.latent_dim, config.channels)  # x -> (B, 2D)
+        self.decoder = ConvDecoder(config.latent_dim, config.channels)  # z -> (B, 1, 28, 28)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)  # (B, D), (B, D)
+        return mu, logvar
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> VAEOutput:
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar, noise)  # (B, D)
+        return VAEOutput(self.decoder(z), mu, logvar, z)
+
+    def loss(self, x: torch.Tensor) -> LossTerms:
+        return negative_elbo(self(x), x, self.config.beta)
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Bernoulli means (pixel probabilities) for codes z (B, D): (B, 1, 28, 28)."""
+        return torch.sigmoid(self.decoder(z))
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               binary: bool = False) -> torch.Tensor:
+        """Ancestral sampling: z ~ N(0, I), then x ~ p(x|z). Returns the pixel probabilities
+        (the usual picture) or, with binary=True, one Bernoulli draw of every pixel."""
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.config.latent_dim, generator=generator).to(device)  # (n, D)
+        probs = self.decode(z)
+        if binary:
+            return torch.bernoulli(probs.cpu(), generator=generator).to(device)
+        return probs
+
+    @torch.no_grad()
+    def iwae_log_likelihood(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None,
+                            chunk: int = 100) -> torch.Tensor:
+        """Importance-weighted estimate of log p(x) per digit (B,) with k samples of q(z|x)
+        (Burda et al. 2016):
+
+            log p(x) ~ log (1/k) sum_j p(x|z_j) p(z_j) / q(z_j|x),   z_j ~ q(z|x).
+
+        k = 1 is the ELBO (in expectation); the bound tightens as k grows. Computed in log
+        space with logsumexp; samples drawn `chunk` at a time to bound memory."""
+        mu, logvar = self.encode(x)  # (B, D)
+        log_weights = []
+        for start in range(0, k, chunk):
+            m = min(chunk, k - start)
+            noise = torch.randn(m, *mu.shape, generator=generator).to(mu.device)  # (m, B, D)
+            z = reparameterize(mu, logvar, noise)  # (m, B, D)
+            logits = self.decoder(z.flatten(0, 1))  # (m*B, 1, 28, 28)
+            log_px_z = -bernoulli_nll(logits, x.repeat(m, 1, 1, 1)).view(m, -1)  # (m, B)
+            log_pz = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))  # (m, B)
+            log_qz = gaussian_log_prob(z, mu, logvar)  # (m, B)
+            log_weights.append(log_px_z + log_pz - log_qz)
+        return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(k)  # (B,)
