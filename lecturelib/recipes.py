@@ -22,6 +22,8 @@ from .checkpoints import load_checkpoint, load_weights, save_checkpoint
 from .config import set_seed
 from .data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
 from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
+from .metrics import ClassifierConfig, DigitClassifier, frechet_classifier_distance
+from .models.gan import DCGAN, DCGANConfig, train_gan
 from .models.vae import VAE, VAEConfig, negative_elbo
 from .train import History, fit
 
@@ -32,7 +34,7 @@ class Recipe:
     description: str
     config: Any  # the model's config dataclass, as trained
     build: Callable[[Any], nn.Module]  # config -> fresh model
-    train: Callable[[nn.Module, int, torch.Generator], History]  # model, epochs, generator
+    train: Callable[[nn.Module, int, torch.Generator], Any]  # model, epochs, generator
     evaluate: Callable[[nn.Module], dict[str, float]]  # model -> metrics on the test split
     num_epochs: int  # full training
     rtol: float = 1e-3  # re-evaluated metric vs manifest (thread counts change late digits)
@@ -110,9 +112,64 @@ def _vae_recipe(name: str, latent_dim: int, num_epochs: int) -> Recipe:
                   evaluate=evaluate_vae, num_epochs=num_epochs)
 
 
+# ---------------------------------------------------------------------------------------------
+# The digit classifier behind the Fréchet classifier distance, and the GANs (notebook 05)
+# ---------------------------------------------------------------------------------------------
+
+FCD_SAMPLES = 2000  # as many samples as test digits
+
+
+def train_classifier(model: nn.Module, num_epochs: int, generator: torch.Generator,
+                     progress: bool = True) -> History:
+    x, y = load_digits("train")
+    loader = TensorLoader(x, y, batch_size=128, shuffle=True, generator=generator)
+    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress,
+               loss_fn=lambda m, batch: m.loss(*batch))
+
+
+@torch.no_grad()
+def evaluate_classifier(model: nn.Module) -> dict[str, float]:
+    model.eval()
+    x, y = load_digits("test")
+    predictions = torch.cat([model(part).argmax(1) for part in x.split(1000)])
+    return {"test_accuracy": (predictions == y).float().mean().item()}
+
+
+def train_dcgan(model: nn.Module, num_epochs: int, generator: torch.Generator,
+                progress: bool = True) -> dict[str, list[float]]:
+    x, y = load_digits("train")
+    return train_gan(model, x, y if model.config.num_classes else None, num_epochs=num_epochs,
+                     generator=generator, progress=progress)
+
+
+@torch.no_grad()
+def evaluate_dcgan(model: nn.Module) -> dict[str, float]:
+    """Fréchet classifier distance of 2,000 seeded samples to the 2,000 test digits, next to the
+    floor: the same distance between 2,000 training digits and the test digits. The conditional
+    model is asked for the test set's labels, and scored also on whether the classifier agrees."""
+    classifier = load_pretrained("classifier")
+    x_train, _ = load_digits("train")
+    x_test, y_test = load_digits("test")
+    generator = torch.Generator().manual_seed(0)
+    labels = y_test if model.config.num_classes else None
+    samples = model.sample(FCD_SAMPLES, generator=generator, labels=labels)
+    metric = {"test_fcd": frechet_classifier_distance(samples, x_test, classifier),
+              "fcd_floor": frechet_classifier_distance(x_train[:FCD_SAMPLES], x_test, classifier)}
+    if labels is not None:
+        agree = torch.cat([classifier(part).argmax(1) for part in samples.split(1000)]) == labels
+        metric["label_agreement"] = agree.float().mean().item()
+    return metric
+
+
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
     _vae_recipe("vae", 16, 50), _vae_recipe("vae_2d", 2, 30),
+    Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
+           DigitClassifier, train_classifier, evaluate_classifier, num_epochs=8),
+    Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(), DCGAN, train_dcgan, evaluate_dcgan,
+           num_epochs=40),
+    Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
+           evaluate_dcgan, num_epochs=40),
 ]}
 
 

@@ -1,0 +1,257 @@
+"""Generative adversarial networks: a generator G and a discriminator D in a two-player game.
+
+Taught in notebooks/05_gans.ipynb. References:
+- I. Goodfellow et al. (2014). Generative Adversarial Nets. arXiv:1406.2661.
+- A. Radford, L. Metz, S. Chintala (2016). Unsupervised Representation Learning with Deep
+  Convolutional GANs (DCGAN). arXiv:1511.06434.
+- M. Mirza, S. Osindero (2014). Conditional Generative Adversarial Nets. arXiv:1411.1784.
+- T. Salimans et al. (2016). Improved Techniques for Training GANs. arXiv:1606.03498.
+
+The minimax game, with D(x) = sigmoid(logit(x)) the probability that x is real:
+
+    min_G max_D  E_{x ~ p_data}[log D(x)] + E_{z ~ p(z)}[log(1 - D(G(z)))].
+
+For a fixed G the best D is D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow et al., Prop. 1).
+Every loss below works on logits, which is numerically stable (log sigmoid never underflows).
+Images are scaled to [-1, 1] for the GANs (tanh output), unlike the [0, 1] of the other notebooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses on logits
+# ---------------------------------------------------------------------------------------------
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
+                       real_target: float = 1.0) -> torch.Tensor:
+    """-[log D(x) + log(1 - D(G(z)))], averaged: D's side of the game as a loss to minimise.
+    real_target < 1 is one-sided label smoothing (Salimans et al. 2016)."""
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_target))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+
+
+def generator_loss_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """log(1 - D(G(z))), averaged: the minimax objective as written. Its gradient vanishes when
+    D confidently rejects the samples, i.e. at the start of training. log(1 - sigmoid(l)) = -softplus(l)."""
+    return -F.softplus(fake_logits).mean()
+
+
+def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-log D(G(z)), averaged: the heuristic of Goodfellow et al. (2014), same fixed point, strong
+    gradients when the samples are bad. -log sigmoid(l) = softplus(-l)."""
+    return F.softplus(-fake_logits).mean()
+
+
+def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) from the two densities at the same points."""
+    return p_data / (p_data + p_model)
+
+
+# ---------------------------------------------------------------------------------------------
+# One step of each player: the alternation is the algorithm (Goodfellow et al. 2014, Alg. 1)
+# ---------------------------------------------------------------------------------------------
+
+def discriminator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimizer,
+                       x_real: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None = None,
+                       real_target: float = 1.0) -> float:
+    """Update D to tell x_real from G(z); G is not updated (its output is detached)."""
+    with torch.no_grad():
+        x_fake = G(z) if labels is None else G(z, labels)
+    real_logits = D(x_real) if labels is None else D(x_real, labels)
+    fake_logits = D(x_fake) if labels is None else D(x_fake, labels)
+    loss = discriminator_loss(real_logits, fake_logits, real_target)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def generator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimizer, z: torch.Tensor,
+                   labels: torch.Tensor | None = None,
+                   loss_fn: Callable[[torch.Tensor], torch.Tensor] = generator_loss_nonsaturating) -> float:
+    """Update G to fool D; gradients flow through D into G, but only G's optimizer steps."""
+    x_fake = G(z) if labels is None else G(z, labels)
+    fake_logits = D(x_fake) if labels is None else D(x_fake, labels)
+    loss = loss_fn(fake_logits)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+# ---------------------------------------------------------------------------------------------
+# Small MLPs for the 1-D and 2-D toys
+# ---------------------------------------------------------------------------------------------
+
+def mlp(in_dim: int, out_dim: int, hidden: int = 64, depth: int = 2,
+        activation: Callable[[], nn.Module] = nn.ReLU) -> nn.Sequential:
+    """in_dim -> hidden -> ... -> out_dim with `depth` hidden layers."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Linear(in_dim if i == 0 else hidden, hidden), activation()]
+    return nn.Sequential(*layers, nn.Linear(hidden, out_dim))
+
+
+class ToyGenerator(nn.Module):
+    """z (B, Z) -> x (B, data_dim)."""
+
+    def __init__(self, latent_dim: int = 2, data_dim: int = 2, hidden: int = 64):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = mlp(latent_dim, data_dim, hidden)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    """x (B, data_dim) -> logit (B,)."""
+
+    def __init__(self, data_dim: int = 2, hidden: int = 64):
+        super().__init__()
+        self.net = mlp(data_dim, 1, hidden, activation=lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# DCGAN for 28x28 digits (Radford et al. 2016), optionally class-conditional (Mirza & Osindero)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class DCGANConfig:
+    latent_dim: int = 64  # Z; paper: 100
+    channels: int = 32  # C; G uses 4C -> 2C -> 1, D uses C -> 2C -> 1; paper: 128 (64x64 images)
+    num_classes: int = 0  # 0: unconditional; 10: label in, digit out
+
+
+class DCGANGenerator(nn.Module):
+    """z (B, Z) [+ one-hot label] -> image (B, 1, 28, 28) in [-1, 1]. DCGAN guidelines:
+    fractionally-strided convolutions instead of pooling, batch norm in G (not on its output),
+    ReLU inside and tanh at the output, no fully connected hidden layers."""
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()):
+        super().__init__()
+        self.config = config
+        c, z_in = config.channels, config.latent_dim + config.num_classes
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(z_in, 4 * c, 7, 1, 0, bias=False), nn.BatchNorm2d(4 * c), nn.ReLU(),  # (B, 4C, 7, 7)
+            nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.ReLU(),  # (B, 2C, 14, 14)
+            nn.ConvTranspose2d(2 * c, 1, 4, 2, 1), nn.Tanh(),  # (B, 1, 28, 28), no batch norm at the output
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.config.num_classes:
+            z = torch.cat([z, F.one_hot(labels, self.config.num_classes).to(z.dtype)], 1)  # (B, Z + K)
+        return self.net(z[:, :, None, None])  # (B, Z[+K], 1, 1) -> (B, 1, 28, 28)
+
+
+class DCGANDiscriminator(nn.Module):
+    """image (B, 1, 28, 28) in [-1, 1] [+ label planes] -> logit (B,). DCGAN guidelines: strided
+    convolutions instead of pooling, LeakyReLU(0.2), batch norm except on the input layer."""
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()):
+        super().__init__()
+        self.config = config
+        c, c_in = config.channels, 1 + config.num_classes
+        self.net = nn.Sequential(
+            nn.Conv2d(c_in, c, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, C, 14, 14): no batch norm on the input layer
+            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),  # (B, 2C, 7, 7)
+            nn.Conv2d(2 * c, 1, 7, 1, 0),  # (B, 1, 1, 1) logit
+        )
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.config.num_classes:
+            planes = F.one_hot(labels, self.config.num_classes).to(x.dtype)[:, :, None, None]
+            x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], 1)  # (B, 1 + K, 28, 28)
+        return self.net(x).flatten()  # (B,)
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """Radford et al.: all weights from N(0, 0.02); batch-norm scales from N(1, 0.02)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class DCGAN(nn.Module):
+    """The pair (G, D) as one module, so a checkpoint holds both; `sample` gives digits in [0, 1]."""
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()):
+        super().__init__()
+        self.config = config
+        self.G = DCGANGenerator(config)
+        self.D = DCGANDiscriminator(config)
+        self.apply(init_dcgan_weights)
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, self.config.latent_dim, generator=generator).to(self.device)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               labels: torch.Tensor | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
+        """n digits (n, 1, 28, 28) in [0, 1]; pass `z` to decode given noise, `labels` for the
+        conditional model. Uses G in eval mode (batch-norm running statistics)."""
+        was_training = self.G.training
+        self.G.eval()
+        z = self.noise(n, generator) if z is None else z
+        x = self.G(z) if labels is None else self.G(z, labels.to(z.device))
+        self.G.train(was_training)
+        return (x + 1) / 2
+
+
+def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None, *,
+              num_epochs: int = 1, batch_size: int = 64, lr: float = 2e-4, beta1: float = 0.5,
+              d_steps: int = 1, real_target: float = 1.0, generator: torch.Generator | None = None,
+              progress: bool = True) -> dict[str, list[float]]:
+    """Alternate d_steps discriminator steps and one generator step over shuffled batches of x
+    (images in [0, 1], rescaled to [-1, 1] here). Adam with beta1 = 0.5 as in Radford et al.
+    Returns the per-step losses of both players."""
+    from tqdm.auto import tqdm
+
+    from ..data import TensorLoader
+
+    G, D = model.G, model.D
+    opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(beta1, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(beta1, 0.999))
+    tensors = (x * 2 - 1,) if labels is None else (x * 2 - 1, labels)
+    loader = TensorLoader(*tensors, batch_size=batch_size, shuffle=True, generator=generator,
+                          drop_last=True)
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
+    bar = tqdm(total=num_epochs * (len(loader) // d_steps), desc="GAN", disable=not progress, unit="step")
+    G.train()
+    D.train()
+    for _ in range(num_epochs):
+        batches = iter(loader)
+        for _ in range(len(loader) // d_steps):
+            for _ in range(d_steps):
+                batch = [t.to(model.device) for t in next(batches)]
+                y = batch[1] if labels is not None else None
+                d_loss = discriminator_step(G, D, opt_D, batch[0], model.noise(len(batch[0]), generator),
+                                            y, real_target)
+            g_loss = generator_step(G, D, opt_G, model.noise(batch_size, generator),
+                                    y if labels is not None else None)
+            history["d_loss"].append(d_loss)
+            history["g_loss"].append(g_loss)
+            bar.update(1)
+            bar.set_postfix(d_loss=f"{d_loss:.3f}", g_loss=f"{g_loss:.3f}", refresh=False)
+    bar.close()
+    return history

@@ -1,0 +1,102 @@
+"""GAN losses against hand computations, the optimal discriminator, shapes, and the Fréchet distance."""
+
+import math
+
+import pytest
+import torch
+from torch.distributions import Normal
+
+from lecturelib.metrics import ClassifierConfig, DigitClassifier, frechet_distance
+from lecturelib.models.gan import (DCGAN, DCGANConfig, DCGANDiscriminator, DCGANGenerator,
+                                   ToyDiscriminator, ToyGenerator, discriminator_loss,
+                                   discriminator_step, generator_loss_nonsaturating,
+                                   generator_loss_saturating, generator_step,
+                                   optimal_discriminator)
+
+
+def test_losses_by_hand():
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 0.5])
+    sig = torch.sigmoid
+    by_hand = -(torch.log(sig(real)).mean() + torch.log(1 - sig(fake)).mean())
+    assert discriminator_loss(real, fake).item() == pytest.approx(by_hand.item(), rel=1e-6)
+    smoothed = -(0.9 * torch.log(sig(real)) + 0.1 * torch.log(1 - sig(real))).mean() - torch.log(1 - sig(fake)).mean()
+    assert discriminator_loss(real, fake, real_target=0.9).item() == pytest.approx(smoothed.item(), rel=1e-6)
+    assert generator_loss_saturating(fake).item() == pytest.approx(torch.log(1 - sig(fake)).mean().item(), rel=1e-6)
+    assert generator_loss_nonsaturating(fake).item() == pytest.approx(-torch.log(sig(fake)).mean().item(), rel=1e-6)
+
+
+def test_saturating_gradient_vanishes_where_nonsaturating_does_not():
+    logits = torch.tensor([-8.0], requires_grad=True)  # D is sure the sample is fake
+    generator_loss_saturating(logits).backward()
+    saturating = logits.grad.abs().item()
+    logits.grad = None
+    generator_loss_nonsaturating(logits).backward()
+    assert saturating < 1e-3 < logits.grad.abs().item()
+
+
+def test_optimal_discriminator_on_two_gaussians():
+    """Training D to convergence on samples of two known densities approaches D*."""
+    torch.manual_seed(0)
+    data, model = Normal(1.0, 0.5), Normal(-1.0, 0.8)
+    D = ToyDiscriminator(data_dim=1, hidden=32)
+    optimizer = torch.optim.Adam(D.parameters(), lr=3e-3)
+    for _ in range(800):
+        x_real, x_fake = data.sample((256, 1)), model.sample((256, 1))
+        loss = discriminator_loss(D(x_real), D(x_fake))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    grid = torch.linspace(-1.5, 2.0, 50)[:, None]
+    optimal = optimal_discriminator(data.log_prob(grid).exp(), model.log_prob(grid).exp()).squeeze(1)
+    with torch.no_grad():
+        learned = torch.sigmoid(D(grid))
+    assert (learned - optimal).abs().max() < 0.1
+    assert optimal_discriminator(torch.tensor(2.0), torch.tensor(2.0)).item() == 0.5
+
+
+def test_steps_update_only_their_player():
+    G, D = ToyGenerator(), ToyDiscriminator()
+    opt_G, opt_D = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+    g_before = [p.clone() for p in G.parameters()]
+    d_before = [p.clone() for p in D.parameters()]
+    discriminator_step(G, D, opt_D, torch.randn(8, 2), torch.randn(8, 2))
+    assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(d_before, D.parameters()))
+    d_after = [p.clone() for p in D.parameters()]
+    generator_step(G, D, opt_G, torch.randn(8, 2))
+    assert all(torch.equal(a, b) for a, b in zip(d_after, D.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
+
+
+@pytest.mark.parametrize("num_classes", [0, 10])
+def test_dcgan_shapes(num_classes):
+    config = DCGANConfig(num_classes=num_classes)
+    labels = torch.arange(5) if num_classes else None
+    x = DCGANGenerator(config)(torch.zeros(5, config.latent_dim), labels)
+    assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert DCGANDiscriminator(config)(x, labels).shape == (5,)
+    samples = DCGAN(config).sample(5, generator=torch.Generator().manual_seed(0), labels=labels)
+    assert samples.shape == (5, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+
+
+def test_frechet_distance_is_zero_on_itself_symmetric_and_grows_with_a_shift():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(500, 8, generator=g)
+    b = torch.randn(500, 8, generator=g) * 1.5 + 0.3
+    assert abs(frechet_distance(a, a)) < 1e-6
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+    assert frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=1e-6)  # ||shift||^2, same covariance
+
+
+def test_frechet_distance_matches_the_closed_form_for_diagonal_gaussians():
+    # Exact moments: Gaussians N(0, diag(s1^2)) and N(0, diag(s2^2)) give sum (s1 - s2)^2.
+    s1, s2 = torch.tensor([1.0, 2.0]), torch.tensor([0.5, 3.0])
+    n = 200_000
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(n, 2, generator=g) * s1, torch.randn(n, 2, generator=g) * s2
+    assert frechet_distance(a, b) == pytest.approx(((s1 - s2) ** 2).sum().item(), abs=0.05)
+
+
+def test_classifier_features_shape():
+    features = DigitClassifier(ClassifierConfig(feature_dim=16)).features(torch.zeros(3, 1, 28, 28))
+    assert features.shape == (3, 16)
