@@ -4,11 +4,16 @@ One module per job, imported by name, so `import lecturelib` itself is instant a
 network, no file and no device:
 
     lecturelib.config       run profile (quick / full), set_seed, get_device
-    lecturelib.data         the shipped MNIST digits, binarization, in-memory batch loader
-    lecturelib.train        fit(): the one training loop, with a progress bar and callbacks
+    lecturelib.data         the shipped MNIST digits, binarization, in-memory loader, toy data
+    lecturelib.density      k-means, PCA, Gaussian mixtures by EM, kernel density
+    lecturelib.models       autoencoder, vae, gan: networks, losses, samplers
+    lecturelib.train        fit(): the one training loop; `python -m lecturelib.train NAME`
+    lecturelib.recipes      how each shipped checkpoint is trained and measured
     lecturelib.checkpoints  save / load weights with a manifest (sha256, command, metric)
-    lecturelib.metrics      nats <-> bits per dimension
-    lecturelib.plot         image grids, loss curves, class counts
+    lecturelib.metrics      bits per dimension, digit classifier, Fréchet distance
+    lecturelib.plot         image grids, loss curves, class counts, 2-D densities
+    lecturelib.widgets      sliders that redraw a figure (with a static fallback)
+    lecturelib.exercises    self-checking exercises
 """
 
 __version__ = "0.1.0"

@@ -21,8 +21,8 @@ from torch import nn
 from .checkpoints import load_checkpoint, load_weights, save_checkpoint
 from .config import set_seed
 from .data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
-from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
 from .metrics import ClassifierConfig, DigitClassifier, frechet_classifier_distance
+from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
 from .models.gan import DCGAN, DCGANConfig, train_gan
 from .models.vae import VAE, VAEConfig, negative_elbo
 from .train import History, fit

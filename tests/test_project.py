@@ -40,7 +40,9 @@ start = time.perf_counter()
 import lecturelib
 bare = time.perf_counter() - start
 import lecturelib.config, lecturelib.data, lecturelib.train, lecturelib.checkpoints
-import lecturelib.metrics, lecturelib.plot
+import lecturelib.metrics, lecturelib.plot, lecturelib.density, lecturelib.recipes
+import lecturelib.widgets, lecturelib.exercises
+import lecturelib.models.autoencoder, lecturelib.models.vae, lecturelib.models.gan
 print(bare, time.perf_counter() - start)
 """
 
