@@ -131,7 +131,8 @@ def load_checkpoint(name: str, *, root: str | Path | None = None,
 def load_weights(model: nn.Module, name: str, *, root: str | Path | None = None,
                  checkpoint: Checkpoint | None = None) -> Checkpoint:
     """Load checkpoint NAME (or an already loaded `checkpoint`) into `model`; return it."""
-    checkpoint = checkpoint or load_checkpoint(name, root=root, map_location=model_device(model))
+    if checkpoint is None:
+        checkpoint = load_checkpoint(name, root=root, map_location=model_device(model))
     try:
         model.load_state_dict(checkpoint.state_dict)
     except RuntimeError as err:

@@ -188,7 +188,8 @@ def fit_gaussian_mixture(x: torch.Tensor, num_components: int, *, num_iters: int
 
     Returns the mixture and the mean log-likelihood per point of the data under the mixture at the
     start of each iteration; EM guarantees this sequence never decreases (Bishop 2006 §9.4). Stops
-    when it rises by less than tol (then the returned mixture is the one scored last).
+    when it rises by less than tol, returning the mixture scored last; otherwise returns the
+    mixture after the final M-step.
     """
     if x.dim() != 2:
         raise ValueError(f"expected data of shape (N, D), got {tuple(x.shape)}")

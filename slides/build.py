@@ -88,8 +88,8 @@ def main(paths: list[str]) -> None:
     for notebook in notebooks:
         deck = build_deck(notebook)
         print(f"{deck.relative_to(ROOT)}  ({deck.stat().st_size / 1e6:.1f} MB)")
-    print(f"open build/slides/<name>.slides.html in a browser (offline is fine); "
-          f"press S for speaker notes")
+    print("open build/slides/<name>.slides.html in a browser (offline is fine); "
+          "press S for speaker notes")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """GAN losses against hand computations, the optimal discriminator, shapes, and the Fréchet distance."""
 
-import math
-
 import pytest
 import torch
 from torch.distributions import Normal

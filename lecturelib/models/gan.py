@@ -60,15 +60,18 @@ def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.
 # One step of each player: the alternation is the algorithm (Goodfellow et al. 2014, Alg. 1)
 # ---------------------------------------------------------------------------------------------
 
+def _call(net: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """net(x), or net(x, labels) for the conditional model."""
+    return net(x) if labels is None else net(x, labels)
+
+
 def discriminator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimizer,
                        x_real: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None = None,
                        real_target: float = 1.0) -> float:
     """Update D to tell x_real from G(z); G is not updated (its output is detached)."""
     with torch.no_grad():
-        x_fake = G(z) if labels is None else G(z, labels)
-    real_logits = D(x_real) if labels is None else D(x_real, labels)
-    fake_logits = D(x_fake) if labels is None else D(x_fake, labels)
-    loss = discriminator_loss(real_logits, fake_logits, real_target)
+        x_fake = _call(G, z, labels)
+    loss = discriminator_loss(_call(D, x_real, labels), _call(D, x_fake, labels), real_target)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -79,9 +82,7 @@ def generator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimizer,
                    labels: torch.Tensor | None = None,
                    loss_fn: Callable[[torch.Tensor], torch.Tensor] = generator_loss_nonsaturating) -> float:
     """Update G to fool D; gradients flow through D into G, but only G's optimizer steps."""
-    x_fake = G(z) if labels is None else G(z, labels)
-    fake_logits = D(x_fake) if labels is None else D(x_fake, labels)
-    loss = loss_fn(fake_logits)
+    loss = loss_fn(_call(D, _call(G, z, labels), labels))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -247,8 +248,7 @@ def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None,
                 y = batch[1] if labels is not None else None
                 d_loss = discriminator_step(G, D, opt_D, batch[0], model.noise(len(batch[0]), generator),
                                             y, real_target)
-            g_loss = generator_step(G, D, opt_G, model.noise(batch_size, generator),
-                                    y if labels is not None else None)
+            g_loss = generator_step(G, D, opt_G, model.noise(batch_size, generator), y)
             history["d_loss"].append(d_loss)
             history["g_loss"].append(g_loss)
             bar.update(1)
