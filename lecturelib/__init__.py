@@ -6,7 +6,7 @@ network, no file and no device:
     lecturelib.config       run profile (quick / full), set_seed, get_device
     lecturelib.data         the shipped MNIST digits, binarization, in-memory loader, toy data
     lecturelib.density      k-means, PCA, Gaussian mixtures by EM, kernel density
-    lecturelib.models       autoencoder, vae, gan: networks, losses, samplers
+    lecturelib.models       autoencoder, pixelcnn, pixelrnn, vae, gan: networks, losses, samplers
     lecturelib.train        fit(): the one training loop; `python -m lecturelib.train NAME`
     lecturelib.recipes      how each shipped checkpoint is trained and measured
     lecturelib.checkpoints  save / load weights with a manifest (sha256, command, metric)

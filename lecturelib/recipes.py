@@ -21,9 +21,11 @@ from torch import nn
 from .checkpoints import load_checkpoint, load_weights, save_checkpoint
 from .config import set_seed
 from .data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
-from .metrics import ClassifierConfig, DigitClassifier, frechet_classifier_distance
+from .metrics import ClassifierConfig, DigitClassifier, bits_per_dim, frechet_classifier_distance
 from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
 from .models.gan import DCGAN, DCGANConfig, train_gan
+from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
+from .models.pixelrnn import RowLSTM, RowLSTMConfig
 from .models.vae import VAE, VAEConfig, negative_elbo
 from .train import History, fit
 
@@ -113,6 +115,29 @@ def _vae_recipe(name: str, latent_dim: int, num_epochs: int) -> Recipe:
 
 
 # ---------------------------------------------------------------------------------------------
+# PixelRNN and PixelCNN (notebook 03)
+# ---------------------------------------------------------------------------------------------
+
+def train_pixel_model(model: nn.Module, num_epochs: int, generator: torch.Generator,
+                      progress: bool = True) -> History:
+    """Dynamic binarization, as for the VAE: 8,000 digits are few for a model that sees every
+    pixel, and a fresh draw per batch keeps it from memorising them."""
+    x, _ = load_digits("train")
+    loader = TensorLoader(x, batch_size=64, shuffle=True, generator=generator,
+                          transform=binarize_dynamic)
+    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress)
+
+
+@torch.no_grad()
+def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
+    """Exact test NLL, nats per digit and bits/dim, on the statically binarized test split."""
+    model.eval()
+    x, _ = load_binarized_test()
+    nll = -torch.cat([model.log_prob(part) for part in x.split(500)]).mean().item()
+    return {"test_nll": nll, "test_bits_per_dim": bits_per_dim(nll)}
+
+
+# ---------------------------------------------------------------------------------------------
 # The digit classifier behind the Fréchet classifier distance, and the GANs (notebook 05)
 # ---------------------------------------------------------------------------------------------
 
@@ -164,6 +189,13 @@ def evaluate_dcgan(model: nn.Module) -> dict[str, float]:
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
     _vae_recipe("vae", 16, 50), _vae_recipe("vae_2d", 2, 30),
+    Recipe("pixelcnn", "PixelCNN: masked convolutions, residual blocks", PixelCNNConfig(),
+           PixelCNN, train_pixel_model, evaluate_pixel_model, num_epochs=30),
+    Recipe("gated_pixelcnn", "gated PixelCNN: vertical and horizontal stacks",
+           GatedPixelCNNConfig(), GatedPixelCNN, train_pixel_model, evaluate_pixel_model,
+           num_epochs=25),
+    Recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM, train_pixel_model,
+           evaluate_pixel_model, num_epochs=20),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
            DigitClassifier, train_classifier, evaluate_classifier, num_epochs=8),
     Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(), DCGAN, train_dcgan, evaluate_dcgan,

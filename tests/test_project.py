@@ -41,7 +41,7 @@ bare = time.perf_counter() - start
 import lecturelib.config, lecturelib.data, lecturelib.train, lecturelib.checkpoints
 import lecturelib.metrics, lecturelib.plot, lecturelib.density, lecturelib.recipes
 import lecturelib.widgets, lecturelib.exercises
-import lecturelib.models.autoencoder, lecturelib.models.vae, lecturelib.models.gan
+import lecturelib.models.autoencoder, lecturelib.models.pixelcnn, lecturelib.models.pixelrnn, lecturelib.models.vae, lecturelib.models.gan
 print(bare, time.perf_counter() - start)
 """
 

@@ -1,0 +1,303 @@
+"""PixelCNN and gated PixelCNN: an exact likelihood, one pixel at a time.
+
+Taught in notebooks/03_pixelrnn_pixelcnn.ipynb. References:
+- A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu (2016). Pixel Recurrent Neural Networks.
+  arXiv:1601.06759. (Masked convolutions of type A and B, §3.4; the PixelCNN, §3.5.)
+- A. van den Oord, N. Kalchbrenner, O. Vinyals, L. Espeholt, A. Graves, K. Kavukcuoglu (2016).
+  Conditional Image Generation with PixelCNN Decoders. arXiv:1606.05328. (Gated PixelCNN: vertical
+  and horizontal stacks without a blind spot, gated activations, §2.2.)
+
+A fully visible belief network writes the probability of a binarized digit x, its 784 pixels in
+raster order (row by row, left to right), with the chain rule, which holds for any distribution:
+
+    log p(x) = sum_i log p(x_i | x_1, ..., x_{i-1}),
+    p(x_i = 1 | x_<i) = sigmoid(logit_i(x_<i)).
+
+Every factor is a Bernoulli whose logit a network computes from the pixels before i, so log p(x)
+is exact: a sum of 784 terms, all computed in one pass, because masked convolutions let output i
+see only inputs before i. Training is parallel over pixels; sampling is sequential (784 passes).
+All likelihoods are in nats per digit; bits/dim = nats / (784 ln 2) (`lecturelib.metrics`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .vae import bernoulli_nll
+
+HEIGHT = WIDTH = 28  # a digit; the models are fully convolutional, the sampler uses the shape given
+
+
+# ---------------------------------------------------------------------------------------------
+# Masked convolutions
+# ---------------------------------------------------------------------------------------------
+
+def causal_mask(kernel_size: int | tuple[int, int], mask_type: str) -> torch.Tensor:
+    """The (kH, kW) mask of a masked convolution (van den Oord et al. 2016a, §3.4, Fig. 2):
+    1 above the centre row and left of the centre in its row; the centre itself is 0 for type A
+    (first layer: output i must not see input i) and 1 for type B (later layers: position i of a
+    hidden map already depends only on inputs before i)."""
+    if mask_type not in ("A", "B"):
+        raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    mask = torch.ones(kh, kw)
+    mask[kh // 2, kw // 2 + (mask_type == "B"):] = 0  # the centre (type A) and right of it
+    mask[kh // 2 + 1:] = 0  # rows below the centre
+    return mask
+
+
+def vertical_mask(kernel_size: int, include_centre_row: bool) -> torch.Tensor:
+    """Mask of the gated PixelCNN's vertical stack: every row above the centre, full width (so no
+    blind spot), plus the centre row in later layers (van den Oord et al. 2016b, §2.2)."""
+    mask = torch.zeros(kernel_size, kernel_size)
+    mask[:kernel_size // 2 + include_centre_row] = 1
+    return mask
+
+
+def horizontal_mask(kernel_size: int, include_centre: bool) -> torch.Tensor:
+    """Mask of the horizontal stack, a (1, k) convolution along the row: left of the centre,
+    plus the centre in later layers."""
+    mask = torch.zeros(1, kernel_size)
+    mask[0, :kernel_size // 2 + include_centre] = 1
+    return mask
+
+
+class MaskedConv2d(nn.Module):
+    """A 'same'-size convolution whose (kH, kW) kernel is multiplied by a fixed 0/1 mask.
+
+    Rows and columns where the mask is all zero would only ever multiply by zero, so the kernel
+    keeps just the mask's non-zero bounding box (a 3x3 type-B mask becomes 2x3) and the input is
+    padded to match: the same output as the full masked kernel, with fewer multiplications."""
+
+    def __init__(self, in_channels: int, out_channels: int, mask: torch.Tensor):
+        super().__init__()
+        kh, kw = mask.shape
+        rows = mask.any(dim=1).nonzero().flatten()
+        cols = mask.any(dim=0).nonzero().flatten()
+        if len(rows) == 0:
+            raise ValueError("the mask is all zeros: the convolution would see nothing")
+        top, bottom, left, right = rows[0].item(), rows[-1].item(), cols[0].item(), cols[-1].item()
+        self.register_buffer("mask", mask[top:bottom + 1, left:right + 1].clone(),
+                             persistent=False)
+        self.conv = nn.Conv2d(in_channels, out_channels, tuple(self.mask.shape), padding=0)
+        # F.pad order: (left, right, top, bottom); a negative pad crops (a mask without its centre row)
+        self.pad = (kw // 2 - left, right - kw // 2, kh // 2 - top, bottom - kh // 2)
+
+    @classmethod
+    def causal(cls, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+               mask_type: str) -> MaskedConv2d:
+        return cls(in_channels, out_channels, causal_mask(kernel_size, mask_type))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(F.pad(x, self.pad), self.conv.weight * self.mask, self.conv.bias)
+
+
+# ---------------------------------------------------------------------------------------------
+# What every pixel model shares: the likelihood and the sampler
+# ---------------------------------------------------------------------------------------------
+
+class AutoregressiveImageModel(nn.Module):
+    """Base of the pixel models: subclasses define `logits(x)` (B, 1, H, W) -> (B, 1, H, W), where
+    logit (r, c) depends only on pixels before (r, c) in raster order, and `rows_above`, how many
+    rows above its own one output can see, which for these models is also how many columns to
+    either side it can see (None: all of them, as in an LSTM)."""
+
+    rows_above: int | None = None
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits(x)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """Exact log p(x) in nats per digit: (B, 1, H, W) in {0, 1} -> (B,)."""
+        return -bernoulli_nll(self.logits(x), x)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood, nats per digit: the training objective."""
+        return -self.log_prob(x).mean()
+
+    @torch.inference_mode()
+    def sample(self, n: int | None = None, *, generator: torch.Generator | None = None,
+               given: torch.Tensor | None = None, num_given: int = 0, cropped: bool = True,
+               shape: tuple[int, int] = (HEIGHT, WIDTH), return_probs: bool = False):
+        """Draw digits pixel by pixel in raster order: x_i ~ Bernoulli(sigmoid(logit_i(x_<i))).
+
+        Args:
+            n: number of digits (not needed when `given` is).
+            generator: seeds the draws; the same seed gives the same digits.
+            given, num_given: completions: keep the first `num_given` pixels (raster order) of the
+                images `given` (B, 1, H, W) and sample the rest, e.g. num_given = 14 * 28 keeps the
+                top half.
+            cropped: run the network on the rows that the current pixel can see (`rows_above`
+                of them plus its own) instead of the whole image: the same logits, less work.
+            return_probs: also return p(x_i = 1 | x_<i) of every pixel as it was drawn.
+        Returns:
+            x (B, 1, H, W) in {0, 1}, and with return_probs the (B, 1, H, W) probabilities.
+        """
+        height, width = shape if given is None else given.shape[-2:]
+        if given is not None:
+            n = given.shape[0]
+        if n is None or n < 1:
+            raise ValueError("sample() needs n >= 1 or `given` images to complete")
+        if not 0 <= num_given <= height * width:
+            raise ValueError(f"num_given must be in [0, {height * width}], got {num_given}")
+        device = next(self.parameters()).device
+        uniform = torch.rand(n, height * width, generator=generator).to(device)  # one per pixel
+        x = torch.zeros(n, 1, height, width, device=device)
+        if given is not None:
+            x.view(n, -1)[:, :num_given] = given.to(device).reshape(n, -1)[:, :num_given]
+        probs = torch.zeros_like(x)
+        self._sample_pixels(x, probs, uniform, num_given, cropped)
+        return (x, probs) if return_probs else x
+
+    def _sample_pixels(self, x: torch.Tensor, probs: torch.Tensor, uniform: torch.Tensor,
+                       start: int, cropped: bool) -> None:
+        """Fill x (in place) from raster index `start` on, one pixel per network pass."""
+        width = x.shape[-1]
+        reach = self.rows_above if cropped and self.rows_above is not None else max(x.shape)
+        for i in range(start, x.shape[-2] * width):
+            row, col = divmod(i, width)
+            # rows below `row` cannot matter; nor can rows or columns beyond the field's reach
+            top, left = max(0, row - reach), max(0, col - reach)
+            logits = self.logits(x[:, :, top:row + 1, left:col + reach + 1])
+            p = torch.sigmoid(logits[:, 0, -1, col - left])  # (B,)
+            probs[:, 0, row, col] = p
+            x[:, 0, row, col] = (uniform[:, i] < p).float()
+
+
+def dependency_map(logits_fn: Callable[[torch.Tensor], torch.Tensor], row: int, col: int,
+                   x: torch.Tensor | None = None, shape: tuple[int, int] = (HEIGHT, WIDTH)
+                   ) -> torch.Tensor:
+    """Which input pixels the logit at (row, col) depends on, measured by gradients: returns the
+    (H, W) map |d logit(row, col) / d x| for one input image (random {0, 1} pixels if x is None).
+    Zero everywhere at and after (row, col) in raster order is what causality means; zeros before
+    it are the blind spot."""
+    if x is None:
+        x = torch.bernoulli(torch.full((1, 1, *shape), 0.5))
+    x = x.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        logits_fn(x)[0, 0, row, col].backward()
+    return x.grad[0, 0].abs()
+
+
+# ---------------------------------------------------------------------------------------------
+# PixelCNN
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class PixelCNNConfig:
+    channels: int = 32  # feature maps in every layer; sized for 2 CPU cores
+    num_blocks: int = 6  # residual blocks, each with one 3x3 type-B conv; paper: 15 layers
+    first_kernel: int = 7  # the type-A layer, as in the paper
+    head_channels: int = 32  # the two 1x1 layers before the output logit
+
+
+class ResidualBlock(nn.Module):
+    """x + 1x1(ReLU(masked 3x3 B(ReLU(x)))): one step of depth, one more row of context."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = MaskedConv2d.causal(channels, channels, 3, "B")
+        self.project = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.project(F.relu(self.conv(F.relu(x))))
+
+
+def output_head(channels: int, head_channels: int) -> nn.Sequential:
+    """ReLU, 1x1, ReLU, 1x1 -> one Bernoulli logit per pixel. 1x1 layers look at one position, so
+    they keep the causal structure of their input."""
+    return nn.Sequential(nn.ReLU(), nn.Conv2d(channels, head_channels, 1), nn.ReLU(),
+                         nn.Conv2d(head_channels, 1, 1))
+
+
+class PixelCNN(AutoregressiveImageModel):
+    """Type-A 7x7 masked conv, residual blocks of type-B 3x3 masked convs, a 1x1 head.
+    Output (r, c) sees a triangle-ish region above and to the left, with a blind spot to the
+    upper right that grows with depth (van den Oord et al. 2016b, Fig. 1)."""
+
+    def __init__(self, config: PixelCNNConfig = PixelCNNConfig()):
+        super().__init__()
+        self.config = config
+        self.first = MaskedConv2d.causal(1, config.channels, config.first_kernel, "A")
+        self.blocks = nn.Sequential(*[ResidualBlock(config.channels)
+                                      for _ in range(config.num_blocks)])
+        self.head = output_head(config.channels, config.head_channels)
+        self.rows_above = config.first_kernel // 2 + config.num_blocks  # each 3x3 adds one row
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.first(x)  # (B, C, H, W)
+        return self.head(self.blocks(h))  # (B, 1, H, W)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gated PixelCNN
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class GatedPixelCNNConfig:
+    channels: int = 24  # C per stack; each masked conv makes 2C (the two halves of the gate)
+    num_layers: int = 5  # gated layers after the first; paper: 15 in total
+    first_kernel: int = 7  # k of the first layer's stacks
+    kernel: int = 3  # k of later layers; paper: 5 (a 3 is cheaper on a CPU)
+    head_channels: int = 32
+
+
+def gate(features: torch.Tensor) -> torch.Tensor:
+    """tanh(W_f * x) ⊙ sigmoid(W_g * x): the gated activation (van den Oord et al. 2016b, eq. 2),
+    with the two convolutions stacked along channels: (B, 2C, H, W) -> (B, C, H, W)."""
+    f, g = features.chunk(2, dim=1)
+    return torch.tanh(f) * torch.sigmoid(g)
+
+
+class GatedLayer(nn.Module):
+    """One gated layer with a vertical stack (rows above, full width) and a horizontal stack
+    (the current row, left of the pixel). The vertical stack feeds the horizontal one, never the
+    other way round: that is what keeps the vertical stack free of the current row.
+
+    In the first layer both stacks exclude the centre: v sees rows strictly above, h the pixels
+    strictly left. Later layers include the centre, which by then depends only on earlier pixels."""
+
+    def __init__(self, in_channels: int, channels: int, kernel: int, first: bool):
+        super().__init__()
+        self.first = first
+        self.vertical = MaskedConv2d(in_channels, 2 * channels, vertical_mask(kernel, not first))
+        self.horizontal = MaskedConv2d(in_channels, 2 * channels,
+                                       horizontal_mask(kernel, not first))
+        self.vertical_to_horizontal = nn.Conv2d(2 * channels, 2 * channels, 1)
+        self.horizontal_out = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, v: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        v_features = self.vertical(v)  # (B, 2C, H, W): rows above only, by induction
+        h_features = self.horizontal(h) + self.vertical_to_horizontal(v_features)
+        h_out = self.horizontal_out(gate(h_features))  # (B, C, H, W)
+        v_out = gate(v_features)
+        return v_out, (h_out if self.first else h + h_out)  # residual on h only
+
+
+class GatedPixelCNN(AutoregressiveImageModel):
+    """Gated PixelCNN (van den Oord et al. 2016b): the blind spot is gone, because the vertical
+    stack covers every row above at full width and the horizontal stack the row to the left."""
+
+    def __init__(self, config: GatedPixelCNNConfig = GatedPixelCNNConfig()):
+        super().__init__()
+        self.config = config
+        self.layers = nn.ModuleList(
+            [GatedLayer(1, config.channels, config.first_kernel, first=True)]
+            + [GatedLayer(config.channels, config.channels, config.kernel, first=False)
+               for _ in range(config.num_layers)])
+        self.head = output_head(config.channels, config.head_channels)
+        self.rows_above = config.first_kernel // 2 + config.num_layers * (config.kernel // 2)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        v, h = x, x
+        for layer in self.layers:
+            v, h = layer(v, h)  # (B, C, H, W) each
+        return self.head(h)  # (B, 1, H, W)
