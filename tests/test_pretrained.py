@@ -21,3 +21,8 @@ def test_checkpoint_reaches_its_recorded_metric(name):
     measured = recipe.evaluate(load_pretrained(name))
     for key, recorded in entry["metric"].items():
         assert measured[key] == pytest.approx(recorded, rel=recipe.rtol), key
+
+
+def test_every_recipe_is_shipped():
+    """A recipe without a checkpoint would make `load_pretrained` fail in a notebook."""
+    assert set(RECIPES) <= set(MANIFEST), set(RECIPES) - set(MANIFEST)
