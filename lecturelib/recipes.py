@@ -12,6 +12,7 @@ shipped checkpoint and compares.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Any, Callable
 
@@ -27,7 +28,7 @@ from .models.gan import DCGAN, DCGANConfig, train_gan
 from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from .models.pixelrnn import RowLSTM, RowLSTMConfig
 from .models.vae import VAE, VAEConfig, negative_elbo
-from .train import History, fit
+from .train import History, default_loss, fit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,15 +44,28 @@ class Recipe:
 
 
 # ---------------------------------------------------------------------------------------------
-# Autoencoders (notebook 02)
+# Training on the shipped digits: one function, a few switches
 # ---------------------------------------------------------------------------------------------
 
-def train_autoencoder(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                      progress: bool = True) -> History:
-    x, _ = load_digits("train")
-    loader = TensorLoader(x, batch_size=128, shuffle=True, generator=generator)
-    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress)
+def train_on_digits(model: nn.Module, num_epochs: int, generator: torch.Generator,
+                    progress: bool = True, *, batch_size: int = 128,
+                    dynamic_binarization: bool = False, with_labels: bool = False) -> History:
+    """`fit` with Adam (lr 1e-3) on the 8,000 training digits, shuffled by `generator`.
 
+    dynamic_binarization: a fresh {0,1} draw of every digit in every batch (the likelihood
+        models: it acts as data augmentation, and keeps a model from memorising 8,000 digits);
+    with_labels: batches are (x, y) and the loss is model.loss(x, y) (the classifier)."""
+    x, y = load_digits("train")
+    loader = TensorLoader(*((x, y) if with_labels else (x,)), batch_size=batch_size, shuffle=True,
+                          generator=generator,
+                          transform=binarize_dynamic if dynamic_binarization else None)
+    loss_fn = (lambda m, batch: m.loss(*batch)) if with_labels else default_loss
+    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress, loss_fn=loss_fn)
+
+
+# ---------------------------------------------------------------------------------------------
+# Autoencoders (notebook 02)
+# ---------------------------------------------------------------------------------------------
 
 @torch.no_grad()
 def evaluate_autoencoder(model: nn.Module) -> dict[str, float]:
@@ -68,7 +82,7 @@ def _autoencoder_recipe(latent_dim: int) -> Recipe:
         name=f"autoencoder_z{latent_dim}",
         description=f"convolutional autoencoder, {latent_dim}-dimensional bottleneck",
         config=ConvAutoencoderConfig(latent_dim=latent_dim),
-        build=ConvAutoencoder, train=train_autoencoder, evaluate=evaluate_autoencoder,
+        build=ConvAutoencoder, train=train_on_digits, evaluate=evaluate_autoencoder,
         num_epochs=30)
 
 
@@ -76,16 +90,8 @@ def _autoencoder_recipe(latent_dim: int) -> Recipe:
 # Variational autoencoders (notebook 04)
 # ---------------------------------------------------------------------------------------------
 
+train_vae = functools.partial(train_on_digits, dynamic_binarization=True)
 IWAE_SAMPLES = 100  # k of the importance-weighted estimate recorded for every VAE checkpoint
-
-
-def train_vae(model: nn.Module, num_epochs: int, generator: torch.Generator,
-              progress: bool = True) -> History:
-    """Dynamic binarization: a fresh {0,1} draw of every training digit in every batch."""
-    x, _ = load_digits("train")
-    loader = TensorLoader(x, batch_size=128, shuffle=True, generator=generator,
-                          transform=binarize_dynamic)
-    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress)
 
 
 @torch.no_grad()
@@ -118,14 +124,8 @@ def _vae_recipe(name: str, latent_dim: int, num_epochs: int) -> Recipe:
 # PixelRNN and PixelCNN (notebook 03)
 # ---------------------------------------------------------------------------------------------
 
-def train_pixel_model(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                      progress: bool = True) -> History:
-    """Dynamic binarization, as for the VAE: 8,000 digits are few for a model that sees every
-    pixel, and a fresh draw per batch keeps it from memorising them."""
-    x, _ = load_digits("train")
-    loader = TensorLoader(x, batch_size=64, shuffle=True, generator=generator,
-                          transform=binarize_dynamic)
-    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress)
+# Batches of 64: more steps per epoch for these slower models; dynamic binarization as for the VAE.
+train_pixel_model = functools.partial(train_on_digits, batch_size=64, dynamic_binarization=True)
 
 
 @torch.no_grad()
@@ -142,14 +142,6 @@ def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 FCD_SAMPLES = 2000  # as many samples as test digits
-
-
-def train_classifier(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                     progress: bool = True) -> History:
-    x, y = load_digits("train")
-    loader = TensorLoader(x, y, batch_size=128, shuffle=True, generator=generator)
-    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress,
-               loss_fn=lambda m, batch: m.loss(*batch))
 
 
 @torch.no_grad()
@@ -197,7 +189,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM, train_pixel_model,
            evaluate_pixel_model, num_epochs=20),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
-           DigitClassifier, train_classifier, evaluate_classifier, num_epochs=8),
+           DigitClassifier, functools.partial(train_on_digits, with_labels=True), evaluate_classifier,
+           num_epochs=8),
     Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(), DCGAN, train_dcgan, evaluate_dcgan,
            num_epochs=40),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,

@@ -1,0 +1,151 @@
+"""Model-side benchmarks: checkpoint quality, the training loop's overhead, the PixelCNN sampler.
+
+    python benchmarks/models.py            # or: make bench (which also times every notebook)
+
+1. Every shipped checkpoint is re-evaluated with its recipe's `evaluate` (the same code that made
+   its manifest entry) and shown next to the recorded value.
+2. Training throughput (images/s) of `lecturelib.train.fit` (progress bar on, as students run it)
+   against a bare hand-written loop: same model, same initial weights, same batches, same seed,
+   in the same run, alternating the two so machine noise hits both alike. Reported as a ratio;
+   the final weights of the two must be equal, which proves they did the same work.
+3. Time to sample 64 digits from the shipped PixelCNN with full-image passes and with the
+   cropped sampler, as a ratio, and whether both give the same digits.
+
+Writes benchmarks/results/models.json with the date, machine and thread count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lecturelib import recipes  # noqa: E402
+from lecturelib.checkpoints import read_manifest  # noqa: E402
+from lecturelib.data import TensorLoader, binarize_dynamic, load_digits  # noqa: E402
+from lecturelib.models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig  # noqa: E402
+from lecturelib.models.pixelcnn import PixelCNN, PixelCNNConfig  # noqa: E402
+from lecturelib.models.vae import VAE, VAEConfig  # noqa: E402
+from lecturelib.train import fit, loss_terms  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "models.json"
+
+
+def checkpoint_quality() -> list[dict]:
+    """One row per recorded metric of every checkpoint (NLL, -ELBO, IWAE-100, FCD, ...)."""
+    rows = []
+    for name, entry in sorted(read_manifest().items()):
+        start = time.perf_counter()
+        measured = recipes.get_recipe(name).evaluate(recipes.load_pretrained(name))
+        seconds = time.perf_counter() - start
+        for key, recorded in entry["metric"].items():
+            rows.append({"checkpoint": name, "metric": key, "manifest": recorded,
+                         "measured": measured[key], "evaluate_seconds": round(seconds, 1),
+                         "train_seconds": entry.get("train_seconds")})
+            print(f"  {name:18s} {key:22s} manifest {recorded:9.4f}  measured {measured[key]:9.4f}",
+                  flush=True)
+    return rows
+
+
+def _bare_loop(model, loader, num_steps):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    step = 0
+    for batch in loader:
+        loss, _ = loss_terms(model.loss(batch[0]))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        if step == num_steps:
+            break
+
+
+def _fit_loop(model, loader, num_steps):
+    with contextlib.redirect_stderr(io.StringIO()):  # the bar is drawn, just not to the terminal
+        fit(model, loader, num_epochs=1, max_steps=num_steps, lr=1e-3, progress=True)
+
+
+def fit_overhead(repeats: int = 3) -> list[dict]:
+    x, _ = load_digits("train")
+    cases = [("autoencoder", lambda: ConvAutoencoder(ConvAutoencoderConfig(latent_dim=32)), 128, None, 40),
+             ("vae", lambda: VAE(VAEConfig()), 128, binarize_dynamic, 40),
+             ("pixelcnn", lambda: PixelCNN(PixelCNNConfig()), 64, binarize_dynamic, 20)]
+    rows = []
+    for name, build, batch_size, transform, num_steps in cases:
+        times = {"bare": [], "fit": []}
+        weights = {}
+        _bare_loop(build(), TensorLoader(x, batch_size=batch_size, transform=transform), 3)  # warm-up
+        for repeat in range(repeats):
+            for kind, loop in (("bare", _bare_loop), ("fit", _fit_loop)):
+                torch.manual_seed(0)  # the same initial weights and binarization draws
+                model = build()
+                loader = TensorLoader(x, batch_size=batch_size, shuffle=True, transform=transform,
+                                      generator=torch.Generator().manual_seed(1))
+                start = time.perf_counter()
+                loop(model, loader, num_steps)
+                times[kind].append(time.perf_counter() - start)
+                weights[kind] = torch.cat([p.detach().flatten() for p in model.parameters()])
+        same = torch.equal(weights["bare"], weights["fit"])
+        bare, fitted = statistics.median(times["bare"]), statistics.median(times["fit"])
+        row = {"model": name, "steps": num_steps, "batch_size": batch_size,
+               "bare_images_per_s": round(num_steps * batch_size / bare, 1),
+               "fit_images_per_s": round(num_steps * batch_size / fitted, 1),
+               "fit_overhead_percent": round(100 * (fitted / bare - 1), 1), "same_weights": same}
+        rows.append(row)
+        print(f"  {name:12s} bare {row['bare_images_per_s']:7.1f} img/s   fit "
+              f"{row['fit_images_per_s']:7.1f} img/s   overhead {row['fit_overhead_percent']:+5.1f} %"
+              f"   same final weights: {same}", flush=True)
+    return rows
+
+
+def pixelcnn_sampling(n: int = 64) -> dict:
+    model = recipes.load_pretrained("pixelcnn")
+    model.sample(2)  # warm-up
+    seconds, samples = {}, {}
+    for cropped in (True, False):
+        start = time.perf_counter()
+        samples[cropped] = model.sample(n, generator=torch.Generator().manual_seed(0), cropped=cropped)
+        seconds[cropped] = time.perf_counter() - start
+    row = {"digits": n, "cropped_seconds": round(seconds[True], 2),
+           "full_seconds": round(seconds[False], 2),
+           "speedup": round(seconds[False] / seconds[True], 2),
+           "same_samples": torch.equal(samples[True], samples[False])}
+    print(f"  {n} digits: full-image passes {row['full_seconds']} s, cropped {row['cropped_seconds']} s"
+          f" -> {row['speedup']}x; same digits: {row['same_samples']}", flush=True)
+    return row
+
+
+def main() -> int:
+    print("checkpoints, re-evaluated:", flush=True)
+    quality = checkpoint_quality()
+    print("training throughput, fit() vs a bare loop:", flush=True)
+    overhead = fit_overhead()
+    print("PixelCNN sampling:", flush=True)
+    sampling = pixelcnn_sampling()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+        "checkpoints": quality, "fit_overhead": overhead, "pixelcnn_sampling": sampling,
+    }, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    ok = all(abs(r["measured"] - r["manifest"]) <= 1e-3 * abs(r["manifest"]) for r in quality)
+    return 0 if ok and all(r["same_weights"] for r in overhead) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
