@@ -125,6 +125,15 @@ def test_sampler_cropped_equals_full_and_keeps_given_pixels(model):
     assert (probs[:, :, :14] == 0).all() and (probs[:, :, 14:] > 0).all()
 
 
+def test_grey_or_misshaped_digits_are_refused(model):
+    with pytest.raises(ValueError, match="binarized"):
+        model.log_prob(torch.full((2, 1, SIZE, SIZE), 0.3))
+    with pytest.raises(ValueError, match="binarized"):
+        model.sample(given=torch.full((2, 1, SIZE, SIZE), 0.3), num_given=10)
+    with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
+        model.log_prob(torch.zeros(2, SIZE, SIZE))
+
+
 def test_sampler_rejects_bad_arguments(model):
     with pytest.raises(ValueError, match="n >= 1"):
         model.sample()

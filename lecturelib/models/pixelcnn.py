@@ -117,6 +117,7 @@ class AutoregressiveImageModel(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) in nats per digit: (B, 1, H, W) in {0, 1} -> (B,)."""
+        _check_binary(x, "log_prob")
         return -bernoulli_nll(self.logits(x), x)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
@@ -135,14 +136,16 @@ class AutoregressiveImageModel(nn.Module):
             given, num_given: completions: keep the first `num_given` pixels (raster order) of the
                 images `given` (B, 1, H, W) and sample the rest, e.g. num_given = 14 * 28 keeps the
                 top half.
-            cropped: run the network on the rows that the current pixel can see (`rows_above`
-                of them plus its own) instead of the whole image: the same logits, less work.
+            cropped: run the network on the crop that the current pixel can see (`rows_above`
+                rows up and as many columns to either side) instead of the whole image: the
+                same logits, less work.
             return_probs: also return p(x_i = 1 | x_<i) of every pixel as it was drawn.
         Returns:
             x (B, 1, H, W) in {0, 1}, and with return_probs the (B, 1, H, W) probabilities.
         """
         height, width = shape if given is None else given.shape[-2:]
         if given is not None:
+            _check_binary(given, "sample(given=...)")
             n = given.shape[0]
         if n is None or n < 1:
             raise ValueError("sample() needs n >= 1 or `given` images to complete")
@@ -161,7 +164,7 @@ class AutoregressiveImageModel(nn.Module):
                        start: int, cropped: bool) -> None:
         """Fill x (in place) from raster index `start` on, one pixel per network pass."""
         width = x.shape[-1]
-        reach = self.rows_above if cropped and self.rows_above is not None else max(x.shape)
+        reach = self.rows_above if cropped and self.rows_above is not None else max(x.shape[-2:])
         for i in range(start, x.shape[-2] * width):
             row, col = divmod(i, width)
             # rows below `row` cannot matter; nor can rows or columns beyond the field's reach
@@ -172,13 +175,24 @@ class AutoregressiveImageModel(nn.Module):
             x[:, 0, row, col] = (uniform[:, i] < p).float()
 
 
+def _check_binary(x: torch.Tensor, where: str) -> None:
+    """The pixel models are Bernoulli models of {0, 1} digits; grey levels would give numbers
+    that look like likelihoods but are not."""
+    if x.dim() != 4 or x.shape[1] != 1:
+        raise ValueError(f"{where} expects images of shape (B, 1, H, W), got {tuple(x.shape)}")
+    if not ((x == 0) | (x == 1)).all():
+        raise ValueError(f"{where} expects binarized digits (0 or 1 in every pixel), got grey "
+                         "levels: binarize first, e.g. data.binarize_static(x) or use "
+                         "data.load_binarized_test()")
+
+
 def dependency_map(logits_fn: Callable[[torch.Tensor], torch.Tensor], row: int, col: int,
                    x: torch.Tensor | None = None, shape: tuple[int, int] = (HEIGHT, WIDTH)
                    ) -> torch.Tensor:
     """Which input pixels the logit at (row, col) depends on, measured by gradients: returns the
     (H, W) map |d logit(row, col) / d x| for one input image (random {0, 1} pixels if x is None).
     Zero everywhere at and after (row, col) in raster order is what causality means; zeros before
-    it are the blind spot."""
+    it are what the model cannot see: beyond its reach, or a blind spot within it."""
     if x is None:
         x = torch.bernoulli(torch.full((1, 1, *shape), 0.5))
     x = x.detach().clone().requires_grad_(True)
