@@ -170,9 +170,16 @@ class AutoregressiveImageModel(nn.Module):
             # rows below `row` cannot matter; nor can rows or columns beyond the field's reach
             top, left = max(0, row - reach), max(0, col - reach)
             logits = self.logits(x[:, :, top:row + 1, left:col + reach + 1])
-            p = torch.sigmoid(logits[:, 0, -1, col - left])  # (B,)
-            probs[:, 0, row, col] = p
-            x[:, 0, row, col] = (uniform[:, i] < p).float()
+            self._draw_pixel(x, probs, uniform, row, col, logits[:, 0, -1, col - left])
+
+    @staticmethod
+    def _draw_pixel(x: torch.Tensor, probs: torch.Tensor, uniform: torch.Tensor, row: int,
+                    col: int, logit: torch.Tensor) -> None:
+        """x[row, col] ~ Bernoulli(sigmoid(logit)) for every image (logit: (B,)), using the
+        uniform number kept for that pixel, so cropped and full passes draw the same digits."""
+        p = torch.sigmoid(logit)
+        probs[:, 0, row, col] = p
+        x[:, 0, row, col] = (uniform[:, row * x.shape[-1] + col] < p).float()
 
 
 def _check_binary(x: torch.Tensor, where: str) -> None:

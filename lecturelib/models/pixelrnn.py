@@ -119,11 +119,8 @@ class RowLSTM(AutoregressiveImageModel):
         states = [layer.initial_state(x) for layer in self.layers]
         for row in range(height):
             for col in range(width):
-                i = row * width + col
-                if i < start:
+                if row * width + col < start:  # a given pixel: keep it
                     continue
                 logits, _ = self._row(x, row, states)
-                p = torch.sigmoid(logits[:, col])
-                probs[:, 0, row, col] = p
-                x[:, 0, row, col] = (uniform[:, i] < p).float()
+                self._draw_pixel(x, probs, uniform, row, col, logits[:, col])
             _, states = self._row(x, row, states)  # the finished row's state, for the next row
