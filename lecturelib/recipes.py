@@ -153,10 +153,10 @@ def evaluate_classifier(model: nn.Module) -> dict[str, float]:
 
 
 def train_dcgan(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                progress: bool = True) -> dict[str, list[float]]:
+                progress: bool = True, decay_after: float | None = None) -> dict[str, list[float]]:
     x, y = load_digits("train")
     return train_gan(model, x, y if model.config.num_classes else None, num_epochs=num_epochs,
-                     generator=generator, progress=progress)
+                     decay_after=decay_after, generator=generator, progress=progress)
 
 
 @torch.no_grad()
@@ -191,8 +191,10 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
            DigitClassifier, functools.partial(train_on_digits, with_labels=True), evaluate_classifier,
            num_epochs=8),
-    Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(), DCGAN, train_dcgan, evaluate_dcgan,
-           num_epochs=40),
+    # Twice D's width and four times the epochs of the conditional model, the second half with a
+    # decaying learning rate: without the label's help, the unconditional game needs them.
+    Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN,
+           functools.partial(train_dcgan, decay_after=0.5), evaluate_dcgan, num_epochs=160),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
            evaluate_dcgan, num_epochs=40),
 ]}

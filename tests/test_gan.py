@@ -9,7 +9,7 @@ from lecturelib.models.gan import (DCGAN, DCGANConfig, DCGANDiscriminator, DCGAN
                                    ToyDiscriminator, ToyGenerator, discriminator_loss,
                                    discriminator_step, generator_loss_nonsaturating,
                                    generator_loss_saturating, generator_step,
-                                   optimal_discriminator)
+                                   linear_decay, optimal_discriminator, train_gan)
 
 
 def test_losses_by_hand():
@@ -75,6 +75,36 @@ def test_dcgan_shapes(num_classes):
     assert DCGANDiscriminator(config)(x, labels).shape == (5,)
     samples = DCGAN(config).sample(5, generator=torch.Generator().manual_seed(0), labels=labels)
     assert samples.shape == (5, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+
+
+def test_discriminator_width_is_its_own_knob():
+    narrow, wide = DCGAN(DCGANConfig(d_channels=16)), DCGAN(DCGANConfig(d_channels=64))
+    assert narrow.D.net[0].out_channels == 16 and wide.D.net[0].out_channels == 64
+    assert sum(p.numel() for p in narrow.G.parameters()) == sum(p.numel() for p in wide.G.parameters())
+
+
+def test_linear_decay_holds_then_falls_to_zero():
+    factors = [linear_decay(step, 10, 0.6) for step in range(10)]
+    assert factors[:6] == [1.0] * 6  # constant for the first 60 % of the steps
+    assert factors[6:] == pytest.approx([1.0, 0.75, 0.5, 0.25])  # then linearly down
+    with pytest.raises(ValueError, match="decay_after"):
+        linear_decay(0, 10, 1.0)
+
+
+def test_train_gan_applies_the_decay():
+    x = torch.rand(64, 1, 28, 28)
+
+    def run(decay_after):
+        torch.manual_seed(0)
+        model = DCGAN(DCGANConfig(channels=4, d_channels=4))
+        train_gan(model, x, num_epochs=2, batch_size=16, decay_after=decay_after,
+                  generator=torch.Generator().manual_seed(0), progress=False)
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    assert torch.equal(run(None), run(None))  # seeded
+    assert not torch.equal(run(None), run(0.5))
+    with pytest.raises(ValueError, match="decay_after"):
+        run(-0.1)
 
 
 def test_frechet_distance_is_zero_on_itself_symmetric_and_grows_with_a_shift():

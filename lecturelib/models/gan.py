@@ -132,8 +132,9 @@ class ToyDiscriminator(nn.Module):
 @dataclass
 class DCGANConfig:
     latent_dim: int = 64  # Z; paper: 100
-    channels: int = 32  # C; G uses 4C -> 2C -> 1, D uses C -> 2C -> 1; paper: 128 (64x64 images)
+    channels: int = 32  # C, G's width: 4C -> 2C -> 1; paper: 128 (64x64 images)
     num_classes: int = 0  # 0: unconditional; 10: label in, digit out
+    d_channels: int = 32  # D's width: C_D -> 2 C_D -> 1
 
 
 class DCGANGenerator(nn.Module):
@@ -164,7 +165,7 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, config: DCGANConfig = DCGANConfig()):
         super().__init__()
         self.config = config
-        c, c_in = config.channels, 1 + config.num_classes
+        c, c_in = config.d_channels, 1 + config.num_classes
         self.net = nn.Sequential(
             nn.Conv2d(c_in, c, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, C, 14, 14): no batch norm on the input layer
             nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),  # (B, 2C, 7, 7)
@@ -219,12 +220,23 @@ class DCGAN(nn.Module):
         return (x + 1) / 2
 
 
+def linear_decay(step: int, total: int, decay_after: float) -> float:
+    """Learning-rate factor at `step` of `total`: 1 for the first fraction `decay_after` of the
+    steps, then falling linearly, to 1 / (number of decaying steps) at the last step."""
+    if not 0 <= decay_after < 1:
+        raise ValueError(f"decay_after must be a fraction in [0, 1), got {decay_after}")
+    start = decay_after * total
+    return min(1.0, (total - step) / (total - start))
+
+
 def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None, *,
               num_epochs: int = 1, batch_size: int = 64, lr: float = 2e-4, beta1: float = 0.5,
-              d_steps: int = 1, real_target: float = 1.0, generator: torch.Generator | None = None,
-              progress: bool = True) -> dict[str, list[float]]:
+              d_steps: int = 1, real_target: float = 1.0, decay_after: float | None = None,
+              generator: torch.Generator | None = None, progress: bool = True) -> dict[str, list[float]]:
     """Alternate d_steps discriminator steps and one generator step over shuffled batches of x
     (images in [0, 1], rescaled to [-1, 1] here). Adam with beta1 = 0.5 as in Radford et al.
+    decay_after = f keeps both learning rates constant for the first fraction f of the steps,
+    then lowers them linearly to zero (the schedule of Isola et al. 2017's pix2pix).
     Returns the per-step losses of both players."""
     from tqdm.auto import tqdm
 
@@ -237,7 +249,13 @@ def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None,
     loader = TensorLoader(*tensors, batch_size=batch_size, shuffle=True, generator=generator,
                           drop_last=True)
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
-    bar = tqdm(total=num_epochs * (len(loader) // d_steps), desc="GAN", disable=not progress, unit="step")
+    total = num_epochs * (len(loader) // d_steps)
+    schedules = []
+    if decay_after is not None:
+        linear_decay(0, total, decay_after)  # refuses a bad fraction before any training
+        schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda step: linear_decay(step, total, decay_after))
+                     for opt in (opt_G, opt_D)]
+    bar = tqdm(total=total, desc="GAN", disable=not progress, unit="step")
     G.train()
     D.train()
     for _ in range(num_epochs):
@@ -249,6 +267,8 @@ def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None,
                 d_loss = discriminator_step(G, D, opt_D, batch[0], model.noise(len(batch[0]), generator),
                                             y, real_target)
             g_loss = generator_step(G, D, opt_G, model.noise(batch_size, generator), y)
+            for schedule in schedules:
+                schedule.step()
             history["d_loss"].append(d_loss)
             history["g_loss"].append(g_loss)
             bar.update(1)
