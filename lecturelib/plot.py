@@ -1,4 +1,4 @@
-"""Figures used across the notebooks: image grids, loss curves, class counts.
+"""Figures used across the notebooks: image grids, loss curves, class counts, densities, trees.
 
 Each function draws on a matplotlib Axes (a new figure when `ax` is None) and returns it, so a
 notebook can combine several in one figure and a test can inspect what was drawn.
@@ -6,7 +6,7 @@ notebook can combine several in one figure and a test can inspect what was drawn
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Sequence, Union
 
 import matplotlib.pyplot as plt
 import torch
@@ -111,4 +111,50 @@ def plot_density_2d(log_prob: Callable[[torch.Tensor], torch.Tensor], *,
     ax.set_aspect("equal")
     if title:
         ax.set_title(title, fontsize=10)
+    return ax
+
+
+TreeNode = Union[str, tuple[str, Sequence["TreeNode"]]]
+
+
+def plot_tree(tree: TreeNode, *, ax: Axes | None = None, colors: dict[str, str] | None = None,
+              fontsize: float = 8) -> Axes:
+    """Draw a tree top-down, root at the top, leaves spread evenly along the bottom row.
+
+    A node is a label (a leaf) or (label, children); labels may span several lines. `colors`
+    maps a node's label to its box colour (others are light grey)."""
+    colors = colors or {}
+    positions: dict[int, tuple[float, int]] = {}  # id(node) -> (x, depth)
+    edges: list[tuple[TreeNode, TreeNode]] = []
+    next_leaf = [0.0]
+
+    def place(node: TreeNode, depth: int) -> float:
+        children = node[1] if isinstance(node, tuple) else ()
+        if children:
+            xs = [place(child, depth + 1) for child in children]
+            edges.extend((node, child) for child in children)
+            x = (xs[0] + xs[-1]) / 2
+        else:
+            x, next_leaf[0] = next_leaf[0], next_leaf[0] + 1
+        positions[id(node)] = (x, depth)
+        return x
+
+    place(tree, 0)
+    nodes = {id(tree): tree}
+    nodes.update({id(child): child for _, child in edges})
+    depth = max(d for _, d in positions.values())
+    width = max(x for x, _ in positions.values())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.1 * (width + 1), 1.5 * (depth + 1)))
+    for parent, child in edges:
+        (x0, d0), (x1, d1) = positions[id(parent)], positions[id(child)]
+        ax.plot([x0, x1], [-d0, -d1], color="0.55", lw=1, zorder=1)
+    for key, (x, d) in positions.items():
+        node = nodes[key]
+        label = node[0] if isinstance(node, tuple) else node
+        ax.text(x, -d, label, ha="center", va="center", fontsize=fontsize, zorder=2,
+                bbox=dict(boxstyle="round,pad=0.4", fc=colors.get(label, "0.93"), ec="0.5"))
+    ax.set_xlim(-0.6, width + 0.6)
+    ax.set_ylim(-depth - 0.6, 0.5)
+    ax.set_axis_off()
     return ax

@@ -65,6 +65,21 @@ def test_exercise_check_reports_each_case(capsys):
     assert "expected a number" in out[4]
 
 
+def test_exercise_check_compares_words_and_rankings(capsys):
+    from lecturelib.exercises import check
+
+    check("a", " Change of Variables ", "change of variables")
+    check("b", "variational", "change of variables")
+    check("c", ["x", "z", "y"], ["x", "y", "z"])
+    check("d", ["x", "y"], ["x", "y", "z"])
+    check("e", 3.0, "three")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "[ok] Exercise a: correct."
+    assert out[1] == "[x] Exercise b: not yet."  # no answer given away
+    assert out[2] == "[x] Exercise c: not yet: 1 of 3 in the right place."
+    assert "expected a list of 3 strings" in out[3] and "expected a string" in out[4]
+
+
 def test_density_2d_draws_contours_of_the_given_function():
     from lecturelib.plot import plot_density_2d
 
