@@ -1,6 +1,5 @@
 """The recap table (lecturelib.evaluate): baselines, stored samples, formatting, the CLI."""
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -103,17 +102,3 @@ def test_cli_refuses_an_unknown_model(capsys):
     with pytest.raises(SystemExit):
         evaluate.main(["--draw-samples", "dcgan"])
     assert "invalid choice" in capsys.readouterr().err
-
-
-def test_plot_tree_puts_leaves_on_one_row_under_their_parents():
-    from lecturelib.plot import plot_tree
-
-    ax = plot_tree(("root", [("a", ["a1", "a2"]), "b"]), colors={"b": "green"})
-    texts = {t.get_text(): t for t in ax.texts}
-    assert set(texts) == {"root", "a", "a1", "a2", "b"}
-    x = {name: t.get_position()[0] for name, t in texts.items()}
-    y = {name: t.get_position()[1] for name, t in texts.items()}
-    assert x["a"] == (x["a1"] + x["a2"]) / 2 and y["root"] > y["a"] > y["a1"] == y["a2"]
-    assert texts["b"].get_bbox_patch().get_facecolor()[:3] == (0.0, 0.5019607843137255, 0.0)
-    assert len(ax.lines) == 4  # one per edge
-    plt.close("all")

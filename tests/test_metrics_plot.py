@@ -114,3 +114,17 @@ def test_interactive_plot_redraws_on_change():
     with pytest.raises(TypeError, match="ipywidgets widget"):
         interactive_plot(draw, k=3)
     plt.close("all")
+
+
+def test_plot_tree_centres_parents_over_their_children():
+    from lecturelib.plot import plot_tree
+
+    ax = plot_tree(("root", [("a", ["a1", "a2"]), "b"]), colors={"b": "green"})
+    texts = {t.get_text(): t for t in ax.texts}
+    assert set(texts) == {"root", "a", "a1", "a2", "b"}
+    x = {name: t.get_position()[0] for name, t in texts.items()}
+    y = {name: t.get_position()[1] for name, t in texts.items()}
+    assert x["a"] == (x["a1"] + x["a2"]) / 2 and y["root"] > y["a"] > y["a1"] == y["a2"]
+    assert texts["b"].get_bbox_patch().get_facecolor()[:3] == (0.0, 0.5019607843137255, 0.0)
+    assert len(ax.lines) == 4  # one per edge
+    plt.close("all")

@@ -136,21 +136,22 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def iwae_log_likelihood(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None,
-                            chunk: int = 100) -> torch.Tensor:
+                            chunk: int = 100, decode_batch: int = 2000) -> torch.Tensor:
         """Importance-weighted estimate of log p(x) per digit (B,) with k samples of q(z|x)
         (Burda et al. 2016):
 
             log p(x) ~ log (1/k) sum_j p(x|z_j) p(z_j) / q(z_j|x),   z_j ~ q(z|x).
 
         k = 1 is the ELBO (in expectation); the bound tightens as k grows. Computed in log
-        space with logsumexp; samples drawn `chunk` at a time to bound memory."""
+        space with logsumexp; samples drawn `chunk` at a time, and decoded `decode_batch` codes
+        at a time, to bound memory (500 digits x 100 samples at once would take gigabytes)."""
         mu, logvar = self.encode(x)  # (B, D)
         log_weights = []
         for start in range(0, k, chunk):
             m = min(chunk, k - start)
             noise = torch.randn(m, *mu.shape, generator=generator).to(mu.device)  # (m, B, D)
             z = reparameterize(mu, logvar, noise)  # (m, B, D)
-            logits = self.decoder(z.flatten(0, 1))  # (m*B, 1, 28, 28)
+            logits = torch.cat([self.decoder(part) for part in z.flatten(0, 1).split(decode_batch)])  # (m*B, 1, 28, 28)
             log_px_z = -bernoulli_nll(logits, x.repeat(m, 1, 1, 1)).view(m, -1)  # (m, B)
             log_pz = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))  # (m, B)
             log_qz = gaussian_log_prob(z, mu, logvar)  # (m, B)
