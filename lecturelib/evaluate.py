@@ -371,14 +371,17 @@ def format_table(rows: Sequence[Row]) -> str:
 
 def table_html(rows: Sequence[Row]) -> str:
     """The table as HTML, each model linked to the notebook that builds it."""
-    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+    def style(i: int) -> str:  # text columns left, numbers right and unbroken
+        return "text-align:left" if i < 2 else "text-align:right; white-space:nowrap"
+
+    head = "".join(f'<th style="text-align:{"left" if i < 2 else "right"}">{c}</th>' for i, c in enumerate(COLUMNS))
     body = []
     for row in rows:
         cells = row_cells(row)
         cells[0] = f'<a href="{row.notebook}.ipynb">{cells[0]}</a> <small>({row.notebook[:2]})</small>'
-        body.append("<tr>" + "".join(f'<td style="text-align:{"left" if i < 2 else "right"}">{c}</td>'
-                                     for i, c in enumerate(cells)) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        body.append("<tr>" + "".join(f'<td style="{style(i)}">{c}</td>' for i, c in enumerate(cells)) + "</tr>")
+    return (f'<table style="font-size:80%"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
