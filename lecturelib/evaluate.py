@@ -42,7 +42,7 @@ from .density import PCA, fit_gaussian_mixture
 from .metrics import DigitClassifier, bits_per_dim, frechet_classifier_distance
 from .models.gan import DCGAN
 from .models.vae import VAE
-from .recipes import FCD_SAMPLES, evaluate_dcgan, evaluate_pixel_model, evaluate_vae, load_pretrained
+from .recipes import FCD_SAMPLES, evaluate_dcgan, get_recipe, load_pretrained
 
 SAMPLE_CHUNK = 64  # digits per seeded chunk; the timing column draws chunk 0
 STORED = ("row_lstm", "pixelcnn", "gated_pixelcnn")  # too slow to sample 2,000 digits live
@@ -104,22 +104,21 @@ class Contender:
     label: str
     source: str  # checkpoint name, or "pca_mixture" / "independent_pixels"
     notebook: str  # where the course builds it
-    family: str  # its branch of the taxonomy
     likelihood: str  # exact / bound / estimate / none
     binary: bool  # samples are {0, 1} coins, compared with binarized digits
     nll_key: str | None = None  # which metric of the source is its test NLL
 
 
 CONTENDERS: tuple[Contender, ...] = (
-    Contender("PixelRNN (Row LSTM)", "row_lstm", "03_pixelrnn_pixelcnn", "explicit, tractable: fully visible belief net", "exact", True, "test_nll"),
-    Contender("PixelCNN", "pixelcnn", "03_pixelrnn_pixelcnn", "explicit, tractable: fully visible belief net", "exact", True, "test_nll"),
-    Contender("gated PixelCNN", "gated_pixelcnn", "03_pixelrnn_pixelcnn", "explicit, tractable: fully visible belief net", "exact", True, "test_nll"),
-    Contender("VAE, ELBO", "vae", "04_variational_autoencoders", "explicit, approximate: variational", "bound", True, "test_neg_elbo"),
-    Contender("VAE, IWAE-100", "vae", "04_variational_autoencoders", "explicit, approximate: variational", "estimate", True, "test_nll_iwae100"),
-    Contender("DCGAN", "dcgan", "05_gans", "implicit, direct: GAN", "none", False),
-    Contender("conditional GAN", "cgan", "05_gans", "implicit, direct: GAN", "none", False),
-    Contender("Gaussian mixture on 30 PCA codes", "pca_mixture", "01_unsupervised_learning", "explicit, tractable (baseline)", "exact, of the codes", False),
-    Contender("independent pixels", "independent_pixels", "03_pixelrnn_pixelcnn", "explicit, tractable (baseline)", "exact", True, "test_nll"),
+    Contender("PixelRNN (Row LSTM)", "row_lstm", "03_pixelrnn_pixelcnn", "exact", True, "test_nll"),
+    Contender("PixelCNN", "pixelcnn", "03_pixelrnn_pixelcnn", "exact", True, "test_nll"),
+    Contender("gated PixelCNN", "gated_pixelcnn", "03_pixelrnn_pixelcnn", "exact", True, "test_nll"),
+    Contender("VAE, ELBO", "vae", "04_variational_autoencoders", "bound", True, "test_neg_elbo"),
+    Contender("VAE, IWAE-100", "vae", "04_variational_autoencoders", "estimate", True, "test_nll_iwae100"),
+    Contender("DCGAN", "dcgan", "05_gans", "none", False),
+    Contender("conditional GAN", "cgan", "05_gans", "none", False),
+    Contender("Gaussian mixture on 30 PCA codes", "pca_mixture", "01_unsupervised_learning", "exact, of the codes", False),
+    Contender("independent pixels", "independent_pixels", "03_pixelrnn_pixelcnn", "exact", True, "test_nll"),
 )
 
 
@@ -129,7 +128,6 @@ class Row:
 
     label: str
     notebook: str
-    family: str
     likelihood: str
     test_nll: float | None
     bits_per_dim: float | None
@@ -172,17 +170,18 @@ def num_parameters(model: nn.Module) -> int:
 
 
 def likelihoods(models: dict[str, nn.Module]) -> dict[str, dict[str, float]]:
-    """Test metrics of the models that have a likelihood: each recipe's own evaluate()."""
-    x_binary, _ = load_binarized_test()
+    """Test metrics of the models that have a likelihood: a checkpoint's own recipe evaluate()
+    (the numbers of its manifest entry), the exact NLL of the independent pixels."""
+    with_nll = {c.source for c in CONTENDERS if c.nll_key}
     results = {}
     for source, model in models.items():
-        if isinstance(model, VAE):
-            results[source] = evaluate_vae(model)
-        elif isinstance(model, IndependentPixels):
-            nll = -model.log_prob(x_binary).mean().item()
+        if source not in with_nll:
+            continue
+        if isinstance(model, IndependentPixels):
+            nll = -model.log_prob(load_binarized_test().x).mean().item()
             results[source] = {"test_nll": nll, "test_bits_per_dim": bits_per_dim(nll)}
-        elif source in STORED:
-            results[source] = evaluate_pixel_model(model)
+        else:
+            results[source] = get_recipe(source).evaluate(model)
     return results
 
 
@@ -322,7 +321,7 @@ def build_rows(models: dict[str, nn.Module], train_seconds: dict[str, float | No
     rows = []
     for c in CONTENDERS:
         nll = metrics[c.source][c.nll_key] if c.nll_key else None
-        rows.append(Row(c.label, c.notebook, c.family, c.likelihood, nll,
+        rows.append(Row(c.label, c.notebook, c.likelihood, nll,
                         None if nll is None else bits_per_dim(nll), *fcds[c.source],
                         timings[c.source][0], num_parameters(models[c.source]), train_seconds[c.source]))
     return rows

@@ -84,7 +84,7 @@ def test_stored_samples_fail_clearly(tmp_path, monkeypatch):
 
 
 def _row(label, nll=None):
-    return evaluate.Row(label, "03_pixelrnn_pixelcnn", "family", "exact" if nll else "none", nll,
+    return evaluate.Row(label, "03_pixelrnn_pixelcnn", "exact" if nll else "none", nll,
                         None if nll is None else nll / 543.4, 12.0, 4.0, 0.5, 12345, None)
 
 
