@@ -251,8 +251,7 @@ def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None,
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
     total = num_epochs * (len(loader) // d_steps)
     schedules = []
-    if decay_after is not None:
-        linear_decay(0, total, decay_after)  # refuses a bad fraction before any training
+    if decay_after is not None:  # LambdaLR evaluates step 0 at once: a bad fraction fails before training
         schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda step: linear_decay(step, total, decay_after))
                      for opt in (opt_G, opt_D)]
     bar = tqdm(total=total, desc="GAN", disable=not progress, unit="step")
