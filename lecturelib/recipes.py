@@ -153,10 +153,11 @@ def evaluate_classifier(model: nn.Module) -> dict[str, float]:
 
 
 def train_dcgan(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                progress: bool = True, decay_after: float | None = None) -> dict[str, list[float]]:
+                progress: bool = True, decay_after: float | None = None,
+                r1_gamma: float = 0.0) -> dict[str, list[float]]:
     x, y = load_digits("train")
     return train_gan(model, x, y if model.config.num_classes else None, num_epochs=num_epochs,
-                     decay_after=decay_after, generator=generator, progress=progress)
+                     r1_gamma=r1_gamma, decay_after=decay_after, generator=generator, progress=progress)
 
 
 @torch.no_grad()

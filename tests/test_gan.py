@@ -9,7 +9,7 @@ from lecturelib.models.gan import (DCGAN, DCGANConfig, DCGANDiscriminator, DCGAN
                                    ToyDiscriminator, ToyGenerator, discriminator_loss,
                                    discriminator_step, generator_loss_nonsaturating,
                                    generator_loss_saturating, generator_step,
-                                   linear_decay, optimal_discriminator, train_gan)
+                                   linear_decay, optimal_discriminator, r1_penalty, train_gan)
 
 
 def test_losses_by_hand():
@@ -64,6 +64,29 @@ def test_steps_update_only_their_player():
     generator_step(G, D, opt_G, torch.randn(8, 2))
     assert all(torch.equal(a, b) for a, b in zip(d_after, D.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight():
+    """logit(x) = w . x + b has gradient w at every x, so E ||grad||^2 = ||w||^2."""
+    D = torch.nn.Linear(3, 1)
+    x = torch.randn(5, 3, requires_grad=True)
+    penalty = r1_penalty(D(x).squeeze(1), x)
+    assert penalty.item() == pytest.approx(D.weight.pow(2).sum().item(), rel=1e-6)
+    penalty.backward()  # differentiable in D's weights: d||w||^2/dw = 2w
+    assert torch.allclose(D.weight.grad, 2 * D.weight)
+
+
+def test_r1_gamma_changes_only_the_discriminator_step():
+    def step(r1_gamma):
+        torch.manual_seed(0)
+        G, D = ToyGenerator(), ToyDiscriminator()
+        loss = discriminator_step(G, D, torch.optim.SGD(D.parameters(), lr=0.1), torch.randn(8, 2),
+                                  torch.randn(8, 2), r1_gamma=r1_gamma)
+        return loss, torch.cat([p.detach().flatten() for p in D.parameters()])
+
+    (plain, d_plain), (penalised, d_penalised) = step(0.0), step(10.0)
+    assert penalised > plain  # the penalty is added to D's loss
+    assert not torch.equal(d_plain, d_penalised)
 
 
 @pytest.mark.parametrize("num_classes", [0, 10])

@@ -6,6 +6,8 @@ Taught in notebooks/05_gans.ipynb. References:
   Convolutional GANs (DCGAN). arXiv:1511.06434.
 - M. Mirza, S. Osindero (2014). Conditional Generative Adversarial Nets. arXiv:1411.1784.
 - T. Salimans et al. (2016). Improved Techniques for Training GANs. arXiv:1606.03498.
+- L. Mescheder, A. Geiger, S. Nowozin (2018). Which Training Methods for GANs do actually
+  Converge? arXiv:1801.04406 (the R1 gradient penalty).
 
 The minimax game, with D(x) = sigmoid(logit(x)) the probability that x is real:
 
@@ -51,6 +53,14 @@ def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def r1_penalty(real_logits: torch.Tensor, x_real: torch.Tensor) -> torch.Tensor:
+    """E ||grad_x logit(x)||^2 over real x (Mescheder et al. 2018, R1): how steeply D's verdict
+    changes around the data. Penalising it (weight gamma / 2) keeps D from growing sharp walls
+    around the training digits. x_real must have requires_grad set before D saw it."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), x_real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
     """D*(x) = p_data(x) / (p_data(x) + p_g(x)) from the two densities at the same points."""
     return p_data / (p_data + p_model)
@@ -67,11 +77,16 @@ def _call(net: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch
 
 def discriminator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimizer,
                        x_real: torch.Tensor, z: torch.Tensor, labels: torch.Tensor | None = None,
-                       real_target: float = 1.0) -> float:
-    """Update D to tell x_real from G(z); G is not updated (its output is detached)."""
+                       real_target: float = 1.0, r1_gamma: float = 0.0) -> float:
+    """Update D to tell x_real from G(z); G is not updated (its output is detached).
+    r1_gamma > 0 adds r1_gamma / 2 times the R1 gradient penalty on the real batch."""
     with torch.no_grad():
         x_fake = _call(G, z, labels)
-    loss = discriminator_loss(_call(D, x_real, labels), _call(D, x_fake, labels), real_target)
+    x_real = x_real.detach().requires_grad_(r1_gamma > 0)
+    real_logits = _call(D, x_real, labels)
+    loss = discriminator_loss(real_logits, _call(D, x_fake, labels), real_target)
+    if r1_gamma > 0:
+        loss = loss + r1_gamma / 2 * r1_penalty(real_logits, x_real)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -231,10 +246,12 @@ def linear_decay(step: int, total: int, decay_after: float) -> float:
 
 def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None, *,
               num_epochs: int = 1, batch_size: int = 64, lr: float = 2e-4, beta1: float = 0.5,
-              d_steps: int = 1, real_target: float = 1.0, decay_after: float | None = None,
+              d_steps: int = 1, real_target: float = 1.0, r1_gamma: float = 0.0,
+              decay_after: float | None = None,
               generator: torch.Generator | None = None, progress: bool = True) -> dict[str, list[float]]:
     """Alternate d_steps discriminator steps and one generator step over shuffled batches of x
     (images in [0, 1], rescaled to [-1, 1] here). Adam with beta1 = 0.5 as in Radford et al.
+    r1_gamma > 0 penalises D's gradient on real digits (see `r1_penalty`).
     decay_after = f keeps both learning rates constant for the first fraction f of the steps,
     then lowers them linearly to zero (the schedule of Isola et al. 2017's pix2pix).
     Returns the per-step losses of both players."""
@@ -264,7 +281,7 @@ def train_gan(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None,
                 batch = [t.to(model.device) for t in next(batches)]
                 y = batch[1] if labels is not None else None
                 d_loss = discriminator_step(G, D, opt_D, batch[0], model.noise(len(batch[0]), generator),
-                                            y, real_target)
+                                            y, real_target, r1_gamma)
             g_loss = generator_step(G, D, opt_G, model.noise(batch_size, generator), y)
             for schedule in schedules:
                 schedule.step()
