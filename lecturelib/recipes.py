@@ -193,9 +193,10 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
            DigitClassifier, functools.partial(train_on_digits, with_labels=True), evaluate_classifier,
            num_epochs=8),
     # Twice D's width and four times the epochs of the conditional model, the second half with a
-    # decaying learning rate: without the label's help, the unconditional game needs them.
+    # decaying learning rate, and the R1 penalty on D: without the label's help, the unconditional
+    # game needs them.
     Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN,
-           functools.partial(train_dcgan, decay_after=0.5), evaluate_dcgan, num_epochs=160),
+           functools.partial(train_dcgan, decay_after=0.5, r1_gamma=1.0), evaluate_dcgan, num_epochs=160),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
            evaluate_dcgan, num_epochs=40),
 ]}
