@@ -76,7 +76,7 @@ def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight():
     assert torch.allclose(D.weight.grad, 2 * D.weight)
 
 
-def test_r1_gamma_changes_only_the_discriminator_step():
+def test_r1_gamma_adds_to_the_discriminator_loss_and_changes_its_update():
     def step(r1_gamma):
         torch.manual_seed(0)
         G, D = ToyGenerator(), ToyDiscriminator()
@@ -87,6 +87,8 @@ def test_r1_gamma_changes_only_the_discriminator_step():
     (plain, d_plain), (penalised, d_penalised) = step(0.0), step(10.0)
     assert penalised > plain  # the penalty is added to D's loss
     assert not torch.equal(d_plain, d_penalised)
+    with pytest.raises(ValueError, match="r1_gamma"):
+        step(-1.0)
 
 
 @pytest.mark.parametrize("num_classes", [0, 10])

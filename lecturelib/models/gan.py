@@ -80,6 +80,8 @@ def discriminator_step(G: nn.Module, D: nn.Module, optimizer: torch.optim.Optimi
                        real_target: float = 1.0, r1_gamma: float = 0.0) -> float:
     """Update D to tell x_real from G(z); G is not updated (its output is detached).
     r1_gamma > 0 adds r1_gamma / 2 times the R1 gradient penalty on the real batch."""
+    if r1_gamma < 0:
+        raise ValueError(f"r1_gamma is a penalty weight, 0 (off) or positive; got {r1_gamma}")
     with torch.no_grad():
         x_fake = _call(G, z, labels)
     x_real = x_real.detach().requires_grad_(r1_gamma > 0)
