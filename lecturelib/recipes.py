@@ -142,6 +142,7 @@ def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 FCD_SAMPLES = 2000  # as many samples as test digits
+DCGAN_R1_GAMMA = 1.0  # weight of the R1 penalty in the dcgan recipe (notebook 05 trains live with it too)
 
 
 @torch.no_grad()
@@ -196,7 +197,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     # decaying learning rate, and the R1 penalty on D: without the label's help, the unconditional
     # game needs them.
     Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN,
-           functools.partial(train_dcgan, decay_after=0.5, r1_gamma=1.0), evaluate_dcgan, num_epochs=160),
+           functools.partial(train_dcgan, decay_after=0.5, r1_gamma=DCGAN_R1_GAMMA), evaluate_dcgan, num_epochs=160),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
            evaluate_dcgan, num_epochs=40),
 ]}
