@@ -67,7 +67,7 @@ bench-notebooks: setup
 
 bench: bench-notebooks
 	$(BIN)/python benchmarks/models.py
-	$(BIN)/python -m lecturelib.evaluate --json benchmarks/results/recap.json
+	$(BIN)/python -m lecturelib.recap --json benchmarks/results/recap.json
 
 data:
 	$(PYTHON) data/build_digits.py

@@ -1,4 +1,4 @@
-"""Pretrained weights in data/checkpoints/, each listed in manifest.json.
+"""Pretrained weights in data/checkpoints/, each listed in manifest.json, and stored samples.
 
 A checkpoint file `NAME.pt` holds plain data only (a state_dict and the model's config as a dict),
 so it loads with `torch.load(..., weights_only=True)`, which cannot run code hidden in a file.
@@ -10,6 +10,11 @@ Its manifest entry records what a reader needs to trust and reproduce it:
 
 load_checkpoint() checks the file against the manifest before unpickling anything, and every
 failure (no entry, missing file, changed or corrupt file) raises CheckpointError with what to do.
+
+Some models are too slow to sample 2,000 digits live (the pixel models draw one pixel per network
+pass). Their samples are drawn once (`python -m lecturelib.recap --draw-samples`) and stored in
+data/samples/NAME.pt as packed bits, bound to the sha256 of the checkpoint that drew them, so a
+retrained checkpoint with stale samples is refused (SamplesError) rather than silently used.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ import datetime
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 import torch
 from torch import nn
 
+from .config import model_device
 from .data import data_dir
-from .train import model_device
 
 MANIFEST = "manifest.json"
 
@@ -100,6 +105,19 @@ def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[s
     return path
 
 
+def record_metric(name: str, metric: dict[str, float], root: str | Path | None = None) -> None:
+    """Replace the recorded metric of checkpoint NAME (its file untouched): for when the way a
+    metric is measured changes, not the model. The date of the new measurement is kept too."""
+    folder = checkpoint_dir(root)
+    entries = read_manifest(folder)
+    if name not in entries:
+        raise CheckpointError(f"No checkpoint named {name!r} in {folder / MANIFEST}; train it with "
+                              f"`python -m lecturelib.train {name}`.")
+    entries[name]["metric"] = {key: float(value) for key, value in metric.items()}
+    entries[name]["metric_measured"] = datetime.date.today().isoformat()
+    (folder / MANIFEST).write_text(json.dumps({"checkpoints": dict(sorted(entries.items()))}, indent=2) + "\n")
+
+
 def load_checkpoint(name: str, *, root: str | Path | None = None,
                     map_location: str | torch.device = "cpu") -> Checkpoint:
     """Check NAME.pt against the manifest, then load it with weights_only=True."""
@@ -140,3 +158,57 @@ def load_weights(model: nn.Module, name: str, *, root: str | Path | None = None,
                               f"model from the checkpoint's config {checkpoint.config}. "
                               f"({str(err).splitlines()[0]})") from None
     return checkpoint
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored samples: digits drawn once from a checkpoint, kept as packed bits
+# ---------------------------------------------------------------------------------------------
+
+class SamplesError(CheckpointError):
+    """Stored samples are missing, unreadable or drawn from another version of the checkpoint."""
+
+
+def pack_bits(x: torch.Tensor) -> torch.Tensor:
+    """{0, 1} images (N, 1, 28, 28) -> (N, 98) bytes, 8 pixels per byte."""
+    bits = x.reshape(len(x), -1, 8).to(torch.uint8)
+    return (bits << torch.arange(7, -1, -1, dtype=torch.uint8)).sum(-1, dtype=torch.uint8)
+
+
+def unpack_bits(packed: torch.Tensor, shape: Sequence[int] = (1, 28, 28)) -> torch.Tensor:
+    """The inverse of pack_bits: (N, 98) bytes -> float images (N, *shape) in {0, 1}."""
+    bits = (packed[..., None] >> torch.arange(7, -1, -1, dtype=torch.uint8)) & 1
+    return bits.reshape(len(packed), *shape).float()
+
+
+def samples_path(name: str) -> Path:
+    return data_dir() / "samples" / f"{name}.pt"
+
+
+def store_samples(name: str, samples: torch.Tensor, *, chunk: int, seconds: float) -> Path:
+    """Write data/samples/NAME.pt: {0, 1} digits drawn from checkpoint NAME in seeded chunks of
+    `chunk` (seeds 0, 1, 2, ...), bound to the checkpoint's current sha256."""
+    if not ((samples == 0) | (samples == 1)).all():
+        raise ValueError("store_samples keeps {0, 1} digits only (8 pixels per byte)")
+    path = samples_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": 1, "source": name, "checkpoint_sha256": read_manifest()[name]["sha256"],
+                "chunk": chunk, "seconds": round(seconds, 1), "torch": torch.__version__.split("+")[0],
+                "bits": pack_bits(samples)}, path)
+    return path
+
+
+def load_samples(name: str) -> torch.Tensor:
+    """The stored digits of checkpoint NAME (N, 1, 28, 28), checked against its current sha256."""
+    path = samples_path(name)
+    remedy = (f"Restore it with `git checkout -- data/samples/{path.name}`, or draw it again with "
+              f"`python -m lecturelib.recap --draw-samples {name}` (minutes).")
+    if not path.is_file():
+        raise SamplesError(f"No stored samples for {name!r} at {path}. {remedy}")
+    try:
+        payload = torch.load(path, weights_only=True)
+        packed, sha = payload["bits"], payload["checkpoint_sha256"]
+    except Exception as err:  # any unreadable file means the same to a student
+        raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
+    if sha != read_manifest()[name]["sha256"]:
+        raise SamplesError(f"{path} was drawn from another version of checkpoint {name!r}. {remedy}")
+    return unpack_bits(packed)

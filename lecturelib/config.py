@@ -13,6 +13,7 @@ import random
 from typing import TypeVar
 
 import torch
+from torch import nn
 
 PROFILES = ("quick", "full")
 PROFILE_ENV = "GENMODELS_PROFILE"
@@ -64,3 +65,9 @@ def get_device(prefer: str | None = None) -> torch.device:
             raise ValueError("prefer='cuda' but no CUDA device is available; use get_device()")
         return device
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (the CPU for a model without parameters)."""
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")

@@ -205,6 +205,12 @@ class TensorLoader:
                 batch[0] = self.transform(batch[0])
             yield tuple(batch)
 
+    def forever(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        """Batches epoch after epoch, without end (a new order each epoch when shuffling): for
+        loops that count steps, not epochs, such as `train.fit_gan`."""
+        while True:
+            yield from self
+
 
 # ---------------------------------------------------------------------------------------------
 # Toy distributions with known structure, for pictures where digits are too big to see

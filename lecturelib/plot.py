@@ -11,6 +11,7 @@ from typing import Callable, Sequence, Union
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
 from .train import History
@@ -153,3 +154,187 @@ def plot_tree(tree: TreeNode, *, ax: Axes | None = None, colors: dict[str, str] 
     ax.set_ylim(-depth - 0.6, 0.5)
     ax.set_axis_off()
     return ax
+
+
+def show_image_row(panels: dict[str, torch.Tensor], *, nrow: int = 4, panel_width: float = 2.6,
+                   fontsize: float = 9) -> Figure:
+    """Several image grids side by side, one per entry of `panels` (title -> images)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_width * len(panels), panel_width + 0.3),
+                             squeeze=False)
+    for ax, (title, images) in zip(axes[0], panels.items()):
+        show_images(images, nrow=nrow, ax=ax, title=title)
+        ax.title.set_fontsize(fontsize)
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_shares(counts: dict[str, torch.Tensor], *, ax: Axes | None = None,
+                      title: str = "which digits?") -> Axes:
+    """Grouped bars: the share of each class 0-9 in every set of `counts` (name -> (10,) counts)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.8))
+    width = 0.8 / len(counts)
+    for i, (name, values) in enumerate(counts.items()):
+        shares = values.float() / values.sum()
+        ax.bar(torch.arange(len(values)) + (i - (len(counts) - 1) / 2) * width, shares, width=width, label=name)
+    ax.set(xticks=range(10), xlabel="digit", ylabel="share", title=title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_gan_paths(paths: dict[tuple, tuple[list, list]], *, target: float) -> Figure:
+    """Where a 1-D generator's samples are (their mean) over training: one panel per optimizer,
+    one colour per loss, one line per seed. `paths` maps (optimizer, loss, seed) -> (steps, means)."""
+    optimizers = list(dict.fromkeys(key[0] for key in paths))
+    losses = list(dict.fromkeys(key[1] for key in paths))
+    fig, axes = plt.subplots(1, len(optimizers), figsize=(5.2 * len(optimizers), 3.1), sharey=True, squeeze=False)
+    for ax, optimizer in zip(axes[0], optimizers):
+        for colour, loss in zip(("tab:red", "tab:blue", "tab:green"), losses):
+            for i, ((opt, name, _), (steps, means)) in enumerate((k, v) for k, v in paths.items() if k[:2] == (optimizer, loss)):
+                ax.plot(steps, means, color=colour, alpha=0.8, label=name if i == 0 else None)
+        ax.axhline(target, color="k", ls="--", lw=1, label="data mean")
+        ax.set(xlabel="generator step", title=optimizer)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("mean of G's samples")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ring_runs(runs: dict[tuple[str, int], list], centres: torch.Tensor,
+                   modes_covered: Callable[[torch.Tensor], int], *, shown: Sequence[int] = (0, 3, 7, -1)) -> Figure:
+    """Ring-of-Gaussians GAN runs: for seed 0 of every setting, samples at a few snapshots (one row
+    per setting); on the right, modes covered over training for every run. `runs` maps
+    (setting, seed) -> [(step, samples (n, 2)), ...]."""
+    settings = list(dict.fromkeys(name for name, _ in runs))
+    fig = plt.figure(figsize=(14, 2.6 * len(settings)))
+    grid = fig.add_gridspec(len(settings), len(shown) + 2)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ax_modes = fig.add_subplot(grid[:, len(shown):])
+    for row, setting in enumerate(settings):
+        snapshots = runs[setting, 0]
+        for col, index in enumerate(shown):
+            step, samples = snapshots[index]
+            ax = fig.add_subplot(grid[row, col])
+            ax.scatter(centres[:, 0], centres[:, 1], s=60, facecolors="none", edgecolors="k")
+            ax.scatter(samples[:, 0], samples[:, 1], s=2, color="tab:orange", alpha=0.5)
+            ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xticks=[], yticks=[])
+            ax.set_title(f"step {step}: {modes_covered(samples)}/8", fontsize=9)
+            if col == 0:
+                ax.set_ylabel(setting, fontsize=9)
+        for seed in sorted(s for name, s in runs if name == setting):
+            steps = [step for step, _ in runs[setting, seed]]
+            ax_modes.plot(steps, [modes_covered(x) for _, x in runs[setting, seed]], "o-", ms=3,
+                          color=colours[row], alpha=0.8, label=setting if seed == 0 else None)
+    ax_modes.set(xlabel="generator step", ylabel="modes covered (of 8)", ylim=(-0.3, 8.3),
+                 title="every seed of every setting")
+    ax_modes.legend(fontsize=8)
+    ax_modes.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_paths_2d(paths: dict[str, torch.Tensor], *, xlabel: str, ylabel: str, title: str,
+                  ax: Axes | None = None) -> Axes:
+    """Trajectories (T, 2) in a plane, each from its start (circle) to its end (cross)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.2))
+    for name, path in paths.items():
+        line, = ax.plot(path[:, 0], path[:, 1], lw=1.2, label=name)
+        ax.plot(path[0, 0], path[0, 1], "o", color=line.get_color())
+        ax.plot(path[-1, 0], path[-1, 1], "x", color=line.get_color(), ms=9, mew=2)
+    ax.plot(0, 0, "*", color="k", ms=12, label="equilibrium")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, aspect="equal")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_curves(curves: dict[str, Sequence[tuple[float, float]]], *, xlabel: str, ylabel: str,
+                title: str | None = None, logy: bool = False, ax: Axes | None = None) -> Axes:
+    """One line per entry: (x, y) pairs, e.g. the (step, value) pairs of a `train.Record`."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    for name, points in curves.items():
+        xs, ys = zip(*points)
+        ax.plot(xs, ys, lw=1.5, label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_seed_dots(results: dict[str, Sequence[float]], *, xlabel: str, title: str | None = None,
+                   ax: Axes | None = None) -> Axes:
+    """One row per entry: a dot per run (seed or draw), and the mean ± standard deviation."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.6 * len(results) + 0.8))
+    for row, (name, values) in enumerate(results.items()):
+        values = torch.tensor(values, dtype=torch.float64)
+        ax.plot(values, [row] * len(values), "o", alpha=0.5, color="tab:blue")
+        ax.errorbar(values.mean().item(), row, xerr=values.std().item() if len(values) > 1 else 0,
+                    fmt="D", color="black", capsize=4)
+    ax.set_yticks(range(len(results)), list(results))
+    ax.set_ylim(-0.6, len(results) - 0.4)
+    ax.set(xlabel=xlabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    return ax
+
+
+def plot_tradeoff(lines: dict[str, Sequence[tuple[float, float]]], point_labels: Sequence[str], *,
+                  xlabel: str, ylabel: str, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """A trade-off seen run by run: each line joins one run's points (x, y) across the same
+    settings, in order; the first line's points are labelled with `point_labels`."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.4))
+    for i, (name, points) in enumerate(lines.items()):
+        xs, ys = zip(*points)
+        ax.plot(xs, ys, "o-", ms=4, alpha=0.8, label=name)
+        if i == 0:
+            for label, point in zip(point_labels, points):
+                ax.annotate(label, point, xytext=(6, 4), textcoords="offset points", fontsize=9)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def show_completions(panels: dict[str, tuple[torch.Tensor, int]], originals: torch.Tensor,
+                     per_digit: int) -> Figure:
+    """Completions of half-hidden digits, one panel per entry (title -> (completions, rows
+    given)); per row of a panel: the original, what the model was given (grey = hidden), then
+    `per_digit` completions of that digit."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 6.2), squeeze=False)
+    for ax, (title, (completed, rows_given)) in zip(axes[0], panels.items()):
+        hidden = originals.clone()
+        hidden[:, :, rows_given:] = 0.5
+        shown = completed.view(len(originals), per_digit, *completed.shape[1:])
+        grid = torch.cat([originals[:, None], hidden[:, None], shown], dim=1).flatten(0, 1)
+        show_images(grid, nrow=per_digit + 2, ax=ax, title=title)
+    fig.text(0.5, 0.01, "each panel, per row: original, what the model sees (grey = hidden), "
+             f"{per_digit} completions", ha="center", fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def show_image_panels(panels: dict[str, torch.Tensor], captions: dict[str, str] | None = None, *,
+                      ncols: int = 5, nrow: int = 4, panel_size: float = 2.8) -> Figure:
+    """A grid of image grids: one panel per entry (title -> images), an optional caption line
+    under each title."""
+    captions = captions or {}
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, (panel_size + 0.4) * nrows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_axis_off()
+    for ax, (title, images) in zip(axes.flat, panels.items()):
+        show_images(images, nrow=nrow, ax=ax, title=title + (f"\n{captions[title]}" if title in captions else ""))
+    fig.tight_layout()
+    return fig

@@ -19,16 +19,22 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from .checkpoints import load_checkpoint, load_weights, save_checkpoint
+from .checkpoints import load_checkpoint, load_weights, record_metric, save_checkpoint
 from .config import set_seed
 from .data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
-from .metrics import ClassifierConfig, DigitClassifier, bits_per_dim, frechet_classifier_distance
+from .metrics import (ClassifierConfig, DigitClassifier, bits_per_dim, classifier_accuracy, fcd_floor,
+                      frechet_classifier_distance)
 from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
-from .models.gan import DCGAN, DCGANConfig, train_gan
+from .models.gan import DCGAN, DCGANConfig
 from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from .models.pixelrnn import RowLSTM, RowLSTMConfig
-from .models.vae import VAE, VAEConfig, negative_elbo
-from .train import History, default_loss, fit
+from .models.vae import VAE, VAEConfig, bernoulli_nll, gaussian_kl
+from .train import History, default_loss, fit, fit_gan
+
+
+def sample_digits(model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n digits (n, 1, 28, 28) in [0, 1] from a model's own sampler: the default `Recipe.draw`."""
+    return model.sample(n, generator=generator)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +47,9 @@ class Recipe:
     evaluate: Callable[[nn.Module], dict[str, float]]  # model -> metrics on the test split
     num_epochs: int  # full training
     rtol: float = 1e-3  # re-evaluated metric vs manifest (thread counts change late digits)
+    draw: Callable[[nn.Module, int, torch.Generator], torch.Tensor] = sample_digits  # how it makes digits
+    # per-digit test log-likelihoods by kind (exact / elbo / iwae100), for models that have one
+    test_log_likelihoods: Callable[[nn.Module], dict[str, torch.Tensor]] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,29 +104,43 @@ IWAE_SAMPLES = 100  # k of the importance-weighted estimate recorded for every V
 
 
 @torch.no_grad()
-def evaluate_vae(model: nn.Module) -> dict[str, float]:
-    """Test -ELBO (and its two terms) and the IWAE-100 estimate of log p(x), nats per digit, on
-    the statically binarized test split, with seeded noise so the numbers repeat exactly."""
+def vae_test_log_likelihoods(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Per test digit (2,000,), on the statically binarized test split, with seeded noise so the
+    numbers repeat exactly: the ELBO and its two terms (one z per digit), and the IWAE-100
+    estimate of log p(x). `evaluate_vae` averages them for the manifest."""
     model.eval()
     x, _ = load_binarized_test()
     generator = torch.Generator().manual_seed(0)
-    totals = {"recon": 0.0, "kl": 0.0}
-    iwae = []
+    parts: dict[str, list[torch.Tensor]] = {"recon": [], "kl": [], f"iwae{IWAE_SAMPLES}": []}
     for part in x.split(500):
         noise = torch.randn(len(part), model.config.latent_dim, generator=generator)
-        terms = negative_elbo(model(part, noise=noise), part)
-        totals["recon"] += terms.recon.item() * len(part)
-        totals["kl"] += terms.kl.item() * len(part)
-        iwae.append(model.iwae_log_likelihood(part, IWAE_SAMPLES, generator=generator))
-    recon, kl = totals["recon"] / len(x), totals["kl"] / len(x)
-    return {"test_neg_elbo": recon + kl, "test_recon": recon, "test_kl": kl,
-            f"test_nll_iwae{IWAE_SAMPLES}": -torch.cat(iwae).mean().item()}
+        output = model(part, noise=noise)
+        parts["recon"].append(bernoulli_nll(output.logits, part))  # -log p(x|z), (B,)
+        parts["kl"].append(gaussian_kl(output.mu, output.logvar))  # (B,)
+        parts[f"iwae{IWAE_SAMPLES}"].append(model.iwae_log_likelihood(part, IWAE_SAMPLES, generator=generator))
+    values = {key: torch.cat(value) for key, value in parts.items()}
+    values["elbo"] = -(values["recon"] + values["kl"])
+    return values
+
+
+def evaluate_vae(model: nn.Module) -> dict[str, float]:
+    """Test -ELBO (and its two terms) and the IWAE-100 estimate of -log p(x), nats per digit."""
+    values = vae_test_log_likelihoods(model)
+    return {"test_neg_elbo": -values["elbo"].mean().item(), "test_recon": values["recon"].mean().item(),
+            "test_kl": values["kl"].mean().item(),
+            f"test_nll_iwae{IWAE_SAMPLES}": -values[f"iwae{IWAE_SAMPLES}"].mean().item()}
+
+
+def draw_vae_digits(model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
+    """The VAE's digits as its likelihood scores them: z ~ p(z), then one coin per pixel."""
+    return model.sample(n, generator=generator, binary=True)
 
 
 def _vae_recipe(name: str, latent_dim: int, num_epochs: int) -> Recipe:
     return Recipe(name=name, description=f"convolutional VAE, {latent_dim}-dimensional latent",
                   config=VAEConfig(latent_dim=latent_dim), build=VAE, train=train_vae,
-                  evaluate=evaluate_vae, num_epochs=num_epochs)
+                  evaluate=evaluate_vae, num_epochs=num_epochs, draw=draw_vae_digits,
+                  test_log_likelihoods=vae_test_log_likelihoods)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,11 +152,16 @@ train_pixel_model = functools.partial(train_on_digits, batch_size=64, dynamic_bi
 
 
 @torch.no_grad()
-def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
-    """Exact test NLL, nats per digit and bits/dim, on the statically binarized test split."""
+def pixel_test_log_likelihoods(model: nn.Module) -> dict[str, torch.Tensor]:
+    """{"exact": log p(x) of every test digit (2,000,)}, on the statically binarized test split."""
     model.eval()
     x, _ = load_binarized_test()
-    nll = -torch.cat([model.log_prob(part) for part in x.split(500)]).mean().item()
+    return {"exact": torch.cat([model.log_prob(part) for part in x.split(500)])}
+
+
+def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
+    """Exact test NLL, nats per digit and bits/dim."""
+    nll = -pixel_test_log_likelihoods(model)["exact"].mean().item()
     return {"test_nll": nll, "test_bits_per_dim": bits_per_dim(nll)}
 
 
@@ -145,27 +173,38 @@ FCD_SAMPLES = 2000  # as many samples as test digits
 DCGAN_R1_GAMMA = 1.0  # weight of the R1 penalty in the dcgan recipe (notebook 05 trains live with it too)
 
 
-@torch.no_grad()
 def evaluate_classifier(model: nn.Module) -> dict[str, float]:
-    model.eval()
     x, y = load_digits("test")
-    predictions = torch.cat([model(part).argmax(1) for part in x.split(1000)])
-    return {"test_accuracy": (predictions == y).float().mean().item()}
+    return {"test_accuracy": classifier_accuracy(x, y, model)}
 
 
-def train_dcgan(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                progress: bool = True, decay_after: float | None = None,
-                r1_gamma: float = 0.0) -> dict[str, list[float]]:
+def train_gan_on_images(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | None = None, *,
+                        num_epochs: int, generator: torch.Generator, batch_size: int = 64,
+                        progress: bool = True, **options: Any) -> History:
+    """`fit_gan` for a DCGAN on images x in [0, 1] (rescaled to G's [-1, 1] here), shuffled by
+    `generator`, which also draws the noise; `labels` for the conditional model. One generator
+    step per batch; `options` go to fit_gan (r1_gamma, decay_after, ...)."""
+    tensors = (x * 2 - 1,) if labels is None else (x * 2 - 1, labels)
+    loader = TensorLoader(*tensors, batch_size=batch_size, shuffle=True, generator=generator,
+                          drop_last=True)
+    return fit_gan(model.G, model.D, loader.forever(), lambda n: model.noise(n, generator),
+                   num_steps=num_epochs * len(loader), progress=progress, **options)
+
+
+def train_dcgan(model: DCGAN, num_epochs: int, generator: torch.Generator, progress: bool = True,
+                **options: Any) -> History:
+    """The GAN recipes: every training digit once per epoch, with labels for the conditional model."""
     x, y = load_digits("train")
-    return train_gan(model, x, y if model.config.num_classes else None, num_epochs=num_epochs,
-                     r1_gamma=r1_gamma, decay_after=decay_after, generator=generator, progress=progress)
+    return train_gan_on_images(model, x, y if model.config.num_classes else None,
+                               num_epochs=num_epochs, generator=generator, progress=progress, **options)
 
 
 @torch.no_grad()
 def evaluate_dcgan(model: nn.Module) -> dict[str, float]:
     """Fréchet classifier distance of 2,000 seeded samples to the 2,000 test digits, next to the
-    floor: the same distance between 2,000 training digits and the test digits. The conditional
-    model is asked for the test set's labels, and scored also on whether the classifier agrees."""
+    floor (`metrics.fcd_floor`: real training digits, 2,000 at a time, against the same test
+    digits). The conditional model is asked for the test set's labels, and scored also on whether
+    the classifier agrees."""
     classifier = load_pretrained("classifier")
     x_train, _ = load_digits("train")
     x_test, y_test = load_digits("test")
@@ -173,23 +212,28 @@ def evaluate_dcgan(model: nn.Module) -> dict[str, float]:
     labels = y_test if model.config.num_classes else None
     samples = model.sample(FCD_SAMPLES, generator=generator, labels=labels)
     metric = {"test_fcd": frechet_classifier_distance(samples, x_test, classifier),
-              "fcd_floor": frechet_classifier_distance(x_train[:FCD_SAMPLES], x_test, classifier)}
+              "fcd_floor": fcd_floor(x_train, x_test, classifier, FCD_SAMPLES).value}
     if labels is not None:
-        agree = torch.cat([classifier(part).argmax(1) for part in samples.split(1000)]) == labels
-        metric["label_agreement"] = agree.float().mean().item()
+        metric["label_agreement"] = classifier_accuracy(samples, labels, classifier)
     return metric
+
+
+def draw_digits_in_turn(model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
+    """The conditional GAN asked for the digits 0, 1, ..., 9, 0, 1, ... in turn."""
+    return model.sample(n, generator=generator, labels=torch.arange(n) % model.config.num_classes)
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
     _vae_recipe("vae", 16, 50), _vae_recipe("vae_2d", 2, 30),
     Recipe("pixelcnn", "PixelCNN: masked convolutions, residual blocks", PixelCNNConfig(),
-           PixelCNN, train_pixel_model, evaluate_pixel_model, num_epochs=30),
+           PixelCNN, train_pixel_model, evaluate_pixel_model, num_epochs=30,
+           test_log_likelihoods=pixel_test_log_likelihoods),
     Recipe("gated_pixelcnn", "gated PixelCNN: vertical and horizontal stacks",
            GatedPixelCNNConfig(), GatedPixelCNN, train_pixel_model, evaluate_pixel_model,
-           num_epochs=25),
+           num_epochs=25, test_log_likelihoods=pixel_test_log_likelihoods),
     Recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM, train_pixel_model,
-           evaluate_pixel_model, num_epochs=20),
+           evaluate_pixel_model, num_epochs=20, test_log_likelihoods=pixel_test_log_likelihoods),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
            DigitClassifier, functools.partial(train_on_digits, with_labels=True), evaluate_classifier,
            num_epochs=8),
@@ -199,7 +243,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN,
            functools.partial(train_dcgan, decay_after=0.5, r1_gamma=DCGAN_R1_GAMMA), evaluate_dcgan, num_epochs=160),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
-           evaluate_dcgan, num_epochs=40),
+           evaluate_dcgan, num_epochs=40, draw=draw_digits_in_turn),
 ]}
 
 
@@ -209,10 +253,10 @@ def get_recipe(name: str) -> Recipe:
     return RECIPES[name]
 
 
-def load_pretrained(name: str, device: torch.device | str = "cpu") -> nn.Module:
+def load_pretrained(name: str, device: torch.device | str = "cpu", root: str | None = None) -> nn.Module:
     """Build the model from the checkpoint's own config, load its weights, set eval mode."""
     recipe = get_recipe(name)
-    checkpoint = load_checkpoint(name)
+    checkpoint = load_checkpoint(name, root=root)
     model = recipe.build(type(recipe.config)(**checkpoint.config)).to(device)
     load_weights(model, name, checkpoint=checkpoint)
     return model.eval()
@@ -236,4 +280,11 @@ def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int = 0,
         command += f" --seed {seed}"
     save_checkpoint(model, name, command=command, metric=metric, config=recipe.config,
                     train_seconds=seconds, root=root)
+    return metric
+
+
+def remeasure_checkpoint(name: str, root: str | None = None) -> dict[str, float]:
+    """Evaluate the shipped checkpoint `name` again and record the result in the manifest."""
+    metric = get_recipe(name).evaluate(load_pretrained(name, root=root))
+    record_metric(name, metric, root=root)
     return metric

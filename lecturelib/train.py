@@ -1,6 +1,6 @@
-"""One generic training loop, used by every model in the course.
+"""The training loops: `fit` for every model with a loss, `fit_gan` for the two-player game.
 
-Nothing in this file knows about any particular model. The loop needs one thing: a loss for a
+Nothing in this file knows about any particular model. `fit` needs one thing: a loss for a
 batch. By default that is `model.loss(x)` with `x` the first tensor of the batch (every generative
 model in the course has a `loss` method); pass `loss_fn(model, batch)` for anything else. A loss
 is either a scalar tensor or a named tuple / dataclass whose `loss` field is minimised and whose
@@ -9,8 +9,10 @@ other scalar fields (e.g. `recon`, `kl`) are logged too, so each term can be plo
     history = fit(model, loader, num_epochs=3, lr=1e-3)
     plot_history(history)
 
-GAN training does not use this loop: its alternating discriminator and generator steps are the
-lesson, so they stay explicit in lecturelib.models.gan.
+`fit_gan(G, D, real, noise, num_steps=...)` is Goodfellow et al.'s Algorithm 1 for any pair of
+players: `d_steps` calls of `discriminator_step`, then one `generator_step` (both in
+lecturelib.models.gan, where the alternation is spelled out), logging both losses in a History.
+Both loops take Callbacks, e.g. `Record(every, fn)` to keep snapshots as training goes.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from .config import model_device
+from .models.gan import discriminator_step, generator_loss_nonsaturating, generator_step, linear_decay
 
 LossFn = Callable[[nn.Module, Sequence[torch.Tensor]], Any]
 
@@ -50,10 +55,12 @@ class History:
 
 @dataclasses.dataclass
 class TrainState:
-    """Handed to every callback: everything a callback may read, and `stop` to end training."""
+    """Handed to every callback: everything a callback may read, and `stop` to end training.
+
+    In `fit_gan`, `model` is nn.ModuleDict(G=..., D=...) and `optimizer` a dict {"G": ..., "D": ...}."""
 
     model: nn.Module
-    optimizer: torch.optim.Optimizer
+    optimizer: Any
     history: History
     epoch: int = 0
     step: int = 0
@@ -68,6 +75,22 @@ class Callback:
     def on_step_end(self, state: TrainState) -> None: ...
     def on_epoch_end(self, state: TrainState) -> None: ...
     def on_fit_end(self, state: TrainState) -> None: ...
+
+
+class Record(Callback):
+    """Keep `fn(state)` every `every` optimizer steps, as (step, value) pairs in `.values`:
+    snapshots of samples, a parameter's path, anything to plot after training."""
+
+    def __init__(self, every: int, fn: Callable[[TrainState], Any]):
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}")
+        self.every, self.fn = every, fn
+        self.values: list[tuple[int, Any]] = []
+
+    def on_step_end(self, state: TrainState) -> None:
+        if state.step % self.every == 0:
+            with torch.no_grad():
+                self.values.append((state.step, self.fn(state)))
 
 
 def default_loss(model: nn.Module, batch: Sequence[torch.Tensor]) -> Any:
@@ -101,12 +124,6 @@ def loss_terms(output: Any) -> tuple[torch.Tensor, dict[str, float]]:
         elif key != "loss" and isinstance(value, (int, float)):
             terms[key] = float(value)
     return loss, terms
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter (CPU for a model without parameters)."""
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 @torch.no_grad()
@@ -212,11 +229,90 @@ def fit(model: nn.Module, train_loader: Iterable[Sequence[torch.Tensor]], *,
     return history
 
 
+Batch = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Batch],
+            noise: Callable[[int], torch.Tensor], *, num_steps: int, d_steps: int = 1,
+            lr: float = 2e-4, lr_D: float | None = None, betas: tuple[float, float] = (0.5, 0.999),
+            optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
+            g_loss: Callable[[torch.Tensor], torch.Tensor] = generator_loss_nonsaturating,
+            real_target: float = 1.0, r1_gamma: float = 0.0, decay_after: float | None = None,
+            callbacks: Sequence[Callback] = (), progress: bool = True, desc: str = "GAN") -> History:
+    """Train G and D against each other for `num_steps` generator steps; return the History of
+    both losses (history.steps["d_loss"], history.steps["g_loss"]).
+
+    Args:
+        real: where real batches come from: a function returning one, or an iterator of them
+            (e.g. `loader.forever()`). A batch is x, or (x, labels) for a conditional model;
+            the fakes of the discriminator step get the same labels, and so does the generator
+            step that follows (a draw from the data's label distribution).
+        noise: noise(n) -> z for n fakes.
+        d_steps: discriminator steps per generator step (k of Goodfellow et al., Algorithm 1).
+        lr, lr_D, betas: Adam for both players (lr_D: D's own rate, default lr), as in Radford
+            et al. (2016); or pass `optimizers=(opt_G, opt_D)` to use your own.
+        g_loss: the generator's loss on D's logits of its fakes (non-saturating by default).
+        real_target, r1_gamma: see `discriminator_step`.
+        decay_after: keep both learning rates for this fraction of the steps, then lower them
+            linearly to zero (the schedule of Isola et al. 2017's pix2pix).
+    """
+    if num_steps < 1 or d_steps < 1:
+        raise ValueError(f"num_steps and d_steps must be at least 1, got {num_steps} and {d_steps}")
+    opt_G, opt_D = optimizers or (torch.optim.Adam(G.parameters(), lr=lr, betas=betas),
+                                  torch.optim.Adam(D.parameters(), lr=lr_D or lr, betas=betas))
+    schedules = []
+    if decay_after is not None:  # LambdaLR evaluates step 0 at once: a bad fraction fails before training
+        schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda step: linear_decay(step, num_steps, decay_after))
+                     for opt in (opt_G, opt_D)]
+    next_batch = real if callable(real) else iter(real).__next__
+    history = History()
+    state = TrainState(nn.ModuleDict({"G": G, "D": D}), {"G": opt_G, "D": opt_D}, history)
+    bar = tqdm(total=num_steps, desc=desc, disable=not progress, unit="step")
+    start = time.perf_counter()
+    for callback in callbacks:
+        callback.on_fit_start(state)
+    G.train()
+    D.train()
+    for _ in range(num_steps):
+        for _ in range(d_steps):
+            x_real, labels = _real_and_labels(next_batch())
+            d_loss = discriminator_step(G, D, opt_D, x_real, noise(len(x_real)), labels, real_target, r1_gamma)
+        g_loss_value = generator_step(G, D, opt_G, noise(len(x_real)), labels, g_loss)
+        for schedule in schedules:
+            schedule.step()
+        state.step += 1
+        state.terms = {"d_loss": d_loss, "g_loss": g_loss_value}
+        if not all(math.isfinite(v) for v in state.terms.values()):
+            bar.close()
+            raise FloatingPointError(f"a GAN loss became {state.terms} at step {state.step}: lower "
+                                     "the learning rates")
+        history.log(history.steps, state.terms)
+        bar.update(1)
+        bar.set_postfix(d_loss=f"{d_loss:.3f}", g_loss=f"{g_loss_value:.3f}", refresh=False)
+        for callback in callbacks:
+            callback.on_step_end(state)
+        if state.stop:
+            break
+    history.seconds = time.perf_counter() - start
+    for callback in callbacks:
+        callback.on_fit_end(state)
+    bar.close()
+    return history
+
+
+def _real_and_labels(batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+    if isinstance(batch, torch.Tensor):
+        return batch, None
+    if len(batch) == 1:
+        return batch[0], None
+    return batch[0], batch[1]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """`python -m lecturelib.train NAME`: train a shipped checkpoint from scratch and record it."""
     import argparse
 
-    from .recipes import RECIPES, make_checkpoint
+    from .recipes import RECIPES, make_checkpoint, remeasure_checkpoint
 
     parser = argparse.ArgumentParser(
         prog="python -m lecturelib.train",
@@ -228,6 +324,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--root", help="checkpoint folder (default data/checkpoints)")
     parser.add_argument("--list", action="store_true", help="list the recipes and exit")
+    parser.add_argument("--remeasure", action="store_true",
+                        help="do not train: evaluate the shipped checkpoint again and record the "
+                             "result in the manifest (after a change to how a metric is measured)")
     args = parser.parse_args(argv)
     if args.list or args.name is None:
         for name, recipe in sorted(RECIPES.items()):
@@ -235,6 +334,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
+    if args.remeasure:
+        metric = remeasure_checkpoint(args.name, root=args.root)
+        print(f"{args.name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metric.items()))
+        return
     metric = make_checkpoint(args.name, num_epochs=args.epochs, seed=args.seed, root=args.root)
     print(f"{args.name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metric.items()))
 

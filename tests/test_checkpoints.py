@@ -117,3 +117,18 @@ def test_broken_manifest_is_reported(saved):
 def test_bad_name_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="identifier"):
         save_checkpoint(tiny(), "../escape", command="c", metric={}, root=tmp_path)
+
+
+def test_record_metric_replaces_only_the_metric(saved):
+    from lecturelib.checkpoints import record_metric
+
+    _, root = saved
+    before = read_manifest(root)["tiny"]
+    record_metric("tiny", {"acc": 0.75}, root=root)
+    after = read_manifest(root)["tiny"]
+    assert after["metric"] == {"acc": 0.75} and "metric_measured" in after
+    assert {k: v for k, v in after.items() if k not in ("metric", "metric_measured")} == \
+           {k: v for k, v in before.items() if k != "metric"}
+    load_checkpoint("tiny", root=root)  # the file still matches its entry
+    with pytest.raises(CheckpointError, match="No checkpoint named 'other'"):
+        record_metric("other", {"acc": 1.0}, root=root)

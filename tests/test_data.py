@@ -172,3 +172,12 @@ def test_build_script_split_counts_sum_exactly():
     assert sum(counts.values()) == 2000
     assert all(abs(counts[d] - sizes[d] * 0.2) < 1 for d in sizes)
     assert build.gzip_bytes(b"abc" * 100) == build.gzip_bytes(b"abc" * 100)  # reproducible bytes
+
+
+def test_forever_runs_epoch_after_epoch_in_a_new_order():
+    x = torch.arange(10.0)
+    loader = TensorLoader(x, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0), drop_last=True)
+    batches = loader.forever()
+    first, second = [next(batches)[0] for _ in range(2)], [next(batches)[0] for _ in range(2)]
+    assert all(len(b) == 4 for b in first + second)  # drop_last: 2 full batches per epoch
+    assert not torch.equal(torch.cat(first), torch.cat(second))  # a new order in the second epoch

@@ -9,7 +9,9 @@ from lecturelib.models.gan import (DCGAN, DCGANConfig, DCGANDiscriminator, DCGAN
                                    ToyDiscriminator, ToyGenerator, discriminator_loss,
                                    discriminator_step, generator_loss_nonsaturating,
                                    generator_loss_saturating, generator_step,
-                                   linear_decay, optimal_discriminator, r1_penalty, train_gan)
+                                   linear_decay, optimal_discriminator, r1_penalty)
+from lecturelib.recipes import train_gan_on_images
+from lecturelib.train import History, Record, fit_gan
 
 
 def test_losses_by_hand():
@@ -116,20 +118,69 @@ def test_linear_decay_holds_then_falls_to_zero():
         linear_decay(0, 10, 1.0)
 
 
-def test_train_gan_applies_the_decay():
+def test_gan_training_applies_the_decay():
     x = torch.rand(64, 1, 28, 28)
 
     def run(decay_after):
         torch.manual_seed(0)
         model = DCGAN(DCGANConfig(channels=4, d_channels=4))
-        train_gan(model, x, num_epochs=2, batch_size=16, decay_after=decay_after,
-                  generator=torch.Generator().manual_seed(0), progress=False)
+        train_gan_on_images(model, x, num_epochs=2, batch_size=16, decay_after=decay_after,
+                            generator=torch.Generator().manual_seed(0), progress=False)
         return torch.cat([p.detach().flatten() for p in model.parameters()])
 
     assert torch.equal(run(None), run(None))  # seeded
     assert not torch.equal(run(None), run(0.5))
     with pytest.raises(ValueError, match="decay_after"):
         run(-0.1)
+
+
+def test_fit_gan_logs_both_players_and_calls_back_every_n_steps():
+    torch.manual_seed(0)
+    G, D = ToyGenerator(), ToyDiscriminator()
+    snapshots = Record(3, lambda state: state.model["G"](torch.zeros(1, 2)).clone())
+    history = fit_gan(G, D, lambda: torch.randn(16, 2) + 3, lambda n: torch.randn(n, 2), num_steps=7,
+                      d_steps=2, callbacks=[snapshots], progress=False)
+    assert isinstance(history, History) and history.num_steps == 0  # no "loss": two losses instead
+    assert len(history.steps["d_loss"]) == len(history.steps["g_loss"]) == 7
+    assert [step for step, _ in snapshots.values] == [3, 6]
+    assert not torch.equal(snapshots.values[0][1], snapshots.values[1][1])  # G moved in between
+    with pytest.raises(ValueError, match="num_steps"):
+        fit_gan(G, D, lambda: torch.randn(4, 2), lambda n: torch.randn(n, 2), num_steps=0)
+
+
+def test_fit_gan_takes_an_iterator_of_labelled_batches():
+    config = DCGANConfig(channels=4, d_channels=4, num_classes=10)
+    model = DCGAN(config)
+    batches = iter([(torch.rand(8, 1, 28, 28) * 2 - 1, torch.randint(10, (8,))) for _ in range(3)])
+    history = fit_gan(model.G, model.D, batches, lambda n: model.noise(n), num_steps=3, progress=False)
+    assert len(history.steps["g_loss"]) == 3
+    with pytest.raises(StopIteration):  # an iterator that runs dry is the caller's error, not a silent stop
+        fit_gan(model.G, model.D, iter([]), lambda n: model.noise(n), num_steps=1, progress=False)
+
+
+class DiracGenerator(torch.nn.Module):
+    """G(z) = theta for every z: the Dirac GAN of Mescheder et al. (2018), with the data at 0."""
+
+    def __init__(self, theta):
+        super().__init__()
+        self.theta = torch.nn.Parameter(torch.tensor([theta]))
+
+    def forward(self, z):
+        return self.theta.expand(len(z), 1)
+
+
+def test_r1_makes_the_dirac_gan_converge_where_plain_gradient_descent_circles():
+    """The reason for R1 (Mescheder et al. 2018, Fig. 1): at the equilibrium theta = psi = 0."""
+    def distance_to_equilibrium(r1_gamma, steps=300):
+        G, D = DiracGenerator(1.0), torch.nn.Linear(1, 1, bias=False)
+        torch.nn.init.zeros_(D.weight)
+        optimizers = (torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1))
+        fit_gan(G, D, lambda: torch.zeros(1, 1), lambda n: torch.zeros(n, 1), num_steps=steps,
+                optimizers=optimizers, r1_gamma=r1_gamma, progress=False)
+        return torch.cat([G.theta, D.weight.flatten()]).norm().item()
+
+    assert distance_to_equilibrium(1.0) < 1e-3
+    assert distance_to_equilibrium(0.0) > 0.2
 
 
 def test_frechet_distance_is_zero_on_itself_symmetric_and_grows_with_a_shift():

@@ -40,7 +40,7 @@ import lecturelib
 bare = time.perf_counter() - start
 import lecturelib.config, lecturelib.data, lecturelib.train, lecturelib.checkpoints
 import lecturelib.metrics, lecturelib.plot, lecturelib.density, lecturelib.recipes
-import lecturelib.widgets, lecturelib.exercises, lecturelib.evaluate
+import lecturelib.widgets, lecturelib.exercises, lecturelib.recap, lecturelib.models.baselines
 import lecturelib.models.autoencoder, lecturelib.models.pixelcnn, lecturelib.models.pixelrnn, lecturelib.models.vae, lecturelib.models.gan
 print(bare, time.perf_counter() - start)
 """

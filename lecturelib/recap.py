@@ -1,0 +1,347 @@
+"""The course's models side by side: one table, measured from the shipped checkpoints.
+
+    python -m lecturelib.recap                      # print the table (a minute or two on 2 cores)
+    python -m lecturelib.recap --json out.json      # ... and write it as JSON
+    python -m lecturelib.recap --draw-samples       # re-draw the stored pixel-model samples (minutes)
+
+The recap notebook builds the same table with the same functions. Its columns:
+- likelihood: what log p(x) the model gives: exact (chain rule), bound (ELBO), estimate
+  (IWAE-100), none (GAN);
+- test NLL in nats per digit and bits/dim, on the statically binarized test split, from each
+  model's per-digit log-likelihoods (their means are the numbers of the manifest and of notebooks
+  03 and 04; the per-digit values let the notebook compare two models digit by digit);
+- FCD: the Fréchet classifier distance of FCD_SAMPLES samples to the test digits, with its spread
+  (`metrics.fcd_with_spread`), in ONE domain for every model: binary digits. The pixel models and
+  the VAE draw coins already; grey samples (GANs, the mixture) become binary by one Bernoulli draw
+  per pixel, exactly as the test digits were binarized. The floor is computed in the same domain
+  (`metrics.fcd_floor` on binarized training digits). Compare models by FCD / floor;
+- readable: the share of those samples the digit classifier labels with confidence >= 0.9;
+- seconds to draw 64 digits, measured now on this machine;
+- parameters (all trained ones, encoder and discriminator included) and the training time
+  recorded in the manifest.
+
+Drawing 2,000 digits pixel by pixel costs minutes, longer than a notebook may take. Those samples
+are drawn once, by `--draw-samples`, into data/samples/NAME.pt (`checkpoints.store_samples`), in
+chunks of SAMPLE_CHUNK digits seeded 0, 1, 2, ...: the first chunk is exactly the 64 digits that
+the timing column draws live, which shows that the stored ones come from the shipped checkpoint
+(`check_stored_samples`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checkpoints import SamplesError, load_samples, read_manifest, store_samples
+from .data import binarize_static, load_binarized_test, load_digits
+from .metrics import (DigitClassifier, SpreadFCD, bits_per_dim, confident_share, fcd_floor,
+                      fcd_with_spread)
+from .models.baselines import IndependentPixels, PCAMixture
+from .recipes import FCD_SAMPLES, RECIPES, load_pretrained
+
+SAMPLE_CHUNK = 64  # digits per seeded chunk; the timing column draws chunk 0
+STORED = ("row_lstm", "pixelcnn", "gated_pixelcnn")  # too slow to sample 2,000 digits live
+SAMPLE_BINARIZATION_SEED = 1  # grey samples -> coins (the test digits use seed 0, data.TEST_BINARIZATION_SEED)
+FLOOR_BINARIZATION_SEED = 2  # the real training digits of the floor -> coins
+
+
+@dataclasses.dataclass(frozen=True)
+class Contender:
+    label: str
+    source: str  # a checkpoint name, or a key of BASELINES
+    notebook: str  # where the course builds it
+    likelihood: str  # exact / bound / estimate / none
+    nll: str | None = None  # which per-digit log-likelihood is its test NLL: exact / elbo / iwae100
+
+
+CONTENDERS: tuple[Contender, ...] = (
+    Contender("PixelRNN (Row LSTM)", "row_lstm", "03_pixelrnn_pixelcnn", "exact", "exact"),
+    Contender("PixelCNN", "pixelcnn", "03_pixelrnn_pixelcnn", "exact", "exact"),
+    Contender("gated PixelCNN", "gated_pixelcnn", "03_pixelrnn_pixelcnn", "exact", "exact"),
+    Contender("VAE, ELBO", "vae", "04_variational_autoencoders", "bound", "elbo"),
+    Contender("VAE, IWAE-100", "vae", "04_variational_autoencoders", "estimate", "iwae100"),
+    Contender("DCGAN", "dcgan", "05_gans", "none"),
+    Contender("conditional GAN", "cgan", "05_gans", "none"),
+    Contender("Gaussian mixture on 30 PCA codes", "pca_mixture", "01_unsupervised_learning", "exact, of the codes"),
+    Contender("independent pixels", "independent_pixels", "00_getting_started", "exact", "exact"),
+)
+
+LIKELIHOOD_KINDS = ("exact", "elbo", "iwae100")  # per-digit log p(x), or a bound / estimate of it
+
+# The two baselines have no checkpoint: they are fitted to the training digits in a second.
+BASELINES = {"pca_mixture": PCAMixture, "independent_pixels": IndependentPixels}
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the table; None where a column does not apply."""
+
+    label: str
+    notebook: str
+    likelihood: str
+    test_nll: float | None
+    bits_per_dim: float | None
+    fcd: float
+    fcd_spread: float
+    fcd_floor: float
+    fcd_floor_spread: float
+    readable: float
+    seconds_64: float
+    parameters: int
+    train_seconds: float | None
+
+    @property
+    def fcd_ratio(self) -> float:
+        return self.fcd / self.fcd_floor
+
+    @property
+    def spread_fcd(self) -> SpreadFCD:
+        return SpreadFCD(self.fcd, self.fcd_spread)
+
+
+def sources() -> list[str]:
+    """Every model of the table once, in the table's order."""
+    return list(dict.fromkeys(c.source for c in CONTENDERS))
+
+
+def load_models() -> tuple[dict[str, nn.Module], dict[str, float | None]]:
+    """Every contender's model by source, and its training seconds (the manifest's for the
+    checkpoints, measured now for the two baselines)."""
+    manifest = read_manifest()
+    x_train, _ = load_digits("train")
+    models: dict[str, nn.Module] = {}
+    train_seconds: dict[str, float | None] = {}
+    for source in sources():
+        start = time.perf_counter()
+        if source in BASELINES:
+            models[source] = BASELINES[source](x_train)
+            train_seconds[source] = time.perf_counter() - start
+        else:
+            models[source] = load_pretrained(source)
+            train_seconds[source] = manifest[source].get("train_seconds")
+    return models, train_seconds
+
+
+def num_parameters(model: nn.Module) -> int:
+    if isinstance(model, PCAMixture):  # its numbers are tensors, not nn.Parameters
+        return model.num_parameters()
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_log_likelihoods(models: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
+    """Per-digit test log-likelihoods (2,000,) of every model that has one, by kind (exact,
+    elbo, iwae100): each checkpoint's recipe computes its own (the manifest's numbers are their
+    means); the independent pixels' is exact."""
+    results = {}
+    for source in dict.fromkeys(c.source for c in CONTENDERS if c.nll):
+        if source in BASELINES:
+            results[source] = {"exact": models[source].log_prob(load_binarized_test().x)}
+        else:
+            values = RECIPES[source].test_log_likelihoods(models[source])
+            results[source] = {kind: values[kind] for kind in LIKELIHOOD_KINDS if kind in values}
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Samples: drawn in seeded chunks, timed, stored for the slow ones
+# ---------------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def draw(source: str, model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n digits (n, 1, 28, 28) in [0, 1] as the model makes them (its recipe's `draw`)."""
+    if source in RECIPES:
+        return RECIPES[source].draw(model, n, generator)
+    return model.sample(n, generator=generator)
+
+
+def draw_chunks(source: str, model: nn.Module, n: int, chunk: int = SAMPLE_CHUNK,
+                progress: bool = False) -> torch.Tensor:
+    """n digits, drawn `chunk` at a time with the generators seeded 0, 1, 2, ...; the first
+    chunk equals draw(source, model, chunk, torch.Generator().manual_seed(0))."""
+    starts = range(0, n, chunk)
+    parts = [draw(source, model, min(chunk, n - start), torch.Generator().manual_seed(i))
+             for i, start in enumerate(tqdm(starts, desc=source, unit="chunk", disable=not progress))]
+    return torch.cat(parts)
+
+
+def time_sampling(models: dict[str, nn.Module], n: int = SAMPLE_CHUNK) -> dict[str, tuple[float, torch.Tensor]]:
+    """Seconds to draw n digits (chunk 0, seed 0) from each model, and the digits."""
+    results = {}
+    for source, model in models.items():
+        start = time.perf_counter()
+        samples = draw(source, model, n, torch.Generator().manual_seed(0))
+        results[source] = (time.perf_counter() - start, samples)
+    return results
+
+
+def check_stored_samples(source: str, first_chunk: torch.Tensor) -> None:
+    """The stored digits must begin with the chunk drawn live (seed 0), digit for digit."""
+    stored = load_samples(source)[:len(first_chunk)]
+    if not torch.equal(stored, first_chunk):
+        differ = (stored != first_chunk).flatten(1).any(1).sum().item()
+        raise SamplesError(f"The stored samples of {source!r} do not start with the digits drawn now "
+                           f"with seed 0 ({differ} of {len(first_chunk)} differ). Draw them again with "
+                           f"`python -m lecturelib.recap --draw-samples {source}`.")
+
+
+def all_samples(models: dict[str, nn.Module], first_chunks: dict[str, torch.Tensor] | None = None
+                ) -> dict[str, torch.Tensor]:
+    """FCD_SAMPLES digits of every model: stored ones for the slow pixel models (checked against
+    `first_chunks` when given), drawn now in seeded chunks for the others."""
+    samples = {}
+    for source, model in models.items():
+        if source in STORED:
+            if first_chunks is not None:
+                check_stored_samples(source, first_chunks[source])
+            samples[source] = load_samples(source)
+        else:
+            samples[source] = draw_chunks(source, model, FCD_SAMPLES)
+    return samples
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample quality, every model in one domain: binary digits
+# ---------------------------------------------------------------------------------------------
+
+def as_coins(images: torch.Tensor, seed: int) -> torch.Tensor:
+    """Grey images -> {0, 1} by one Bernoulli draw per pixel; {0, 1} images stay as they are."""
+    return binarize_static(images, seed=seed)
+
+
+def sample_quality(samples: dict[str, torch.Tensor], classifier: DigitClassifier
+                   ) -> tuple[dict[str, SpreadFCD], SpreadFCD, dict[str, float]]:
+    """In the binary domain: each model's FCD to the binarized test digits (with its spread), the
+    floor (binarized training digits, same test digits), and the share of readable samples."""
+    x_train, _ = load_digits("train")
+    x_test = load_binarized_test().x
+    floor = fcd_floor(as_coins(x_train, FLOOR_BINARIZATION_SEED), x_test, classifier, FCD_SAMPLES)
+    coins = {source: as_coins(images, SAMPLE_BINARIZATION_SEED) for source, images in samples.items()}
+    fcds = {source: fcd_with_spread(images, x_test, classifier) for source, images in coins.items()}
+    readable = {source: confident_share(images, classifier) for source, images in coins.items()}
+    return fcds, floor, readable
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+def build_rows(models: dict[str, nn.Module], train_seconds: dict[str, float | None],
+               log_likelihoods: dict[str, dict[str, torch.Tensor]],
+               timings: dict[str, tuple[float, torch.Tensor]], fcds: dict[str, SpreadFCD],
+               floor: SpreadFCD, readable: dict[str, float]) -> list[Row]:
+    rows = []
+    for c in CONTENDERS:
+        nll = -log_likelihoods[c.source][c.nll].mean().item() if c.nll else None
+        rows.append(Row(label=c.label, notebook=c.notebook, likelihood=c.likelihood, test_nll=nll,
+                        bits_per_dim=None if nll is None else bits_per_dim(nll),
+                        fcd=fcds[c.source].value, fcd_spread=fcds[c.source].spread,
+                        fcd_floor=floor.value, fcd_floor_spread=floor.spread,
+                        readable=readable[c.source], seconds_64=timings[c.source][0],
+                        parameters=num_parameters(models[c.source]), train_seconds=train_seconds[c.source]))
+    return rows
+
+
+def measure(progress: bool = True) -> list[Row]:
+    """The whole table, as the recap notebook computes it."""
+    def say(message: str) -> None:
+        if progress:
+            print(message, flush=True)
+
+    say("loading checkpoints, fitting the two baselines")
+    models, train_seconds = load_models()
+    say("test log-likelihoods (the VAE's IWAE-100 takes longest)")
+    log_likelihoods = test_log_likelihoods(models)
+    say("timing 64 digits from each model")
+    timings = time_sampling(models)
+    say("2,000 samples of each model; Fréchet classifier distances on binary digits")
+    samples = all_samples(models, {source: timings[source][1] for source in STORED})
+    fcds, floor, readable = sample_quality(samples, load_pretrained("classifier"))
+    return build_rows(models, train_seconds, log_likelihoods, timings, fcds, floor, readable)
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+COLUMNS = ("model", "likelihood", "test NLL (nats)", "bits/dim", "FCD ± spread", "FCD / floor",
+           "readable", "64 digits (s)", "parameters", "training (s)")
+
+
+def row_cells(row: Row) -> list[str]:
+    return [row.label, row.likelihood, _number(row.test_nll, 2), _number(row.bits_per_dim, 4),
+            f"{row.fcd:.1f} ± {row.fcd_spread:.1f}", f"{row.fcd_ratio:.1f}", f"{row.readable:.0%}",
+            _number(row.seconds_64, 3), f"{row.parameters:,}", _number(row.train_seconds, 1)]
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """The table as aligned plain text, with the floor below it."""
+    cells = [list(COLUMNS)] + [row_cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+             for line in cells]
+    floor = f"FCD floor (real binarized training digits): {rows[0].fcd_floor:.2f} ± {rows[0].fcd_floor_spread:.2f}"
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:], "", floor])
+
+
+def table_html(rows: Sequence[Row]) -> str:
+    """The table as HTML, each model linked to the notebook that builds it."""
+    def style(i: int) -> str:  # text columns left, numbers right and unbroken
+        return "text-align:left" if i < 2 else "text-align:right; white-space:nowrap"
+
+    head = "".join(f'<th style="text-align:{"left" if i < 2 else "right"}">{c}</th>' for i, c in enumerate(COLUMNS))
+    body = []
+    for row in rows:
+        cells = row_cells(row)
+        cells[0] = f'<a href="{row.notebook}.ipynb">{cells[0]}</a> <small>({row.notebook[:2]})</small>'
+        body.append("<tr>" + "".join(f'<td style="{style(i)}">{c}</td>' for i, c in enumerate(cells)) + "</tr>")
+    return (f'<table style="font-size:75%"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def store_all_samples(names: Sequence[str]) -> None:
+    """Draw FCD_SAMPLES digits from each named checkpoint and store them (`--draw-samples`)."""
+    for name in names:
+        print(f"{name}: drawing {FCD_SAMPLES} digits pixel by pixel", flush=True)
+        model = load_pretrained(name)
+        start = time.perf_counter()
+        samples = draw_chunks(name, model, FCD_SAMPLES, progress=True)
+        path = store_samples(name, samples, chunk=SAMPLE_CHUNK, seconds=time.perf_counter() - start)
+        print(f"  wrote {path}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m lecturelib.recap",
+        description="Measure every model of the course from its shipped checkpoint and print the "
+                    "comparison table of the recap notebook.")
+    parser.add_argument("--json", metavar="PATH", help="also write the table to this JSON file")
+    parser.add_argument("--draw-samples", nargs="*", metavar="NAME", choices=STORED,
+                        help=f"draw and store the {FCD_SAMPLES} samples of these pixel models "
+                             f"(default: all of {', '.join(STORED)}), then exit")
+    args = parser.parse_args(argv)
+    if args.draw_samples is not None:
+        store_all_samples(args.draw_samples or STORED)
+        return
+    torch.set_grad_enabled(False)
+    rows = measure()
+    print()
+    print(format_table(rows))
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"torch": torch.__version__.split("+")[0], "threads": torch.get_num_threads(),
+                   "rows": [dataclasses.asdict(r) | {"fcd_ratio": r.fcd_ratio} for r in rows]}
+        path.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+        print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
