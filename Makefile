@@ -9,13 +9,15 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-notebooks test-browser slides execute data bench bench-notebooks clean
+.PHONY: help setup lab test test-unit test-notebooks test-student test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab             set up .venv if needed, then open the course in JupyterLab"
 	@echo "make test            set up .venv if needed, then run the unit tests and every notebook"
+	@echo "make student         the student edition: notebooks without solutions or outputs -> build/student/"
 	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
+	@echo "make slides-pdf      the decks and a PDF of each (one page per slide), via Chromium"
 	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
 	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler, recap table -> benchmarks/results/"
@@ -35,22 +37,42 @@ setup: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: test-unit test-notebooks
+test: test-unit test-notebooks test-student
 
 test-unit: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student
 
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
 
+# The student edition, built by nbconvert's own preprocessors: cells tagged `solution` removed,
+# outputs and widget state cleared. Students open build/student/; instructors keep notebooks/.
+student: setup
+	$(BIN)/jupyter nbconvert --to notebook --output-dir build/student --log-level=WARN \
+	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags='["solution"]' \
+	  --ClearOutputPreprocessor.enabled=True \
+	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_cell_metadata=False \
+	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask='["kernelspec", "language_info"]' \
+	  $(NOTEBOOKS)
+
+# The student edition runs: no solution text in it, no later cell needs a solution cell
+# (checked statically for every notebook), and the first notebook executed end to end.
+test-student: student
+	$(BIN)/python -m pytest tests/student
+
 slides: setup
 	$(BIN)/python slides/build.py
 
-test-browser: slides
+chromium:
 	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests (needs root and apt-get)"; \
+	  echo "Installing Debian's chromium for the browser tests and PDFs (needs root and apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || { echo "Could not install chromium: install it (e.g. apt-get install chromium) and retry"; exit 1; }
+
+slides-pdf: setup chromium
+	$(BIN)/python slides/build.py --pdf
+
+test-browser: slides-pdf
 	$(BIN)/python -m pytest tests/browser
 
 # Notebooks are committed executed, in the quick profile, with widget state, so GitHub and the

@@ -1,6 +1,7 @@
-"""Build a reveal.js slide deck per notebook into build/slides/, renderable offline.
+"""Build a reveal.js slide deck per notebook into build/slides/, renderable offline, and PDFs.
 
     python slides/build.py [notebooks/NN_name.ipynb ...]      # or: make slides
+    python slides/build.py --pdf [...]                         # or: make slides-pdf
 
 nbconvert's slides load reveal.js, require.js, jQuery and MathJax from CDNs by default. This
 script fetches pinned copies once from the npm registry (`npm pack`, into build/slides/vendor/,
@@ -69,9 +70,8 @@ def build_deck(notebook: Path) -> Path:
         "--SlidesExporter.reveal_url_prefix=vendor/reveal.js",
         "--SlidesExporter.reveal_theme=white",
         "--SlidesExporter.reveal_number=c/t",
-        "--SlidesExporter.reveal_scroll=True",
         "--SlidesExporter.reveal_width=1280",  # code lines of up to ~100 characters fit
-        "--SlidesExporter.reveal_height=800",  # a long slide scrolls instead of being cut off
+        "--SlidesExporter.reveal_height=800",  # every slide fits this (tests/browser/test_slides.py)
         # Cells tagged hide-input show only their output (a figure) on the slide.
         "--TagRemovePreprocessor.enabled=True",
         "--TagRemovePreprocessor.remove_input_tags=hide-input",
@@ -82,14 +82,47 @@ def build_deck(notebook: Path) -> Path:
     return OUT / f"{notebook.stem}.slides.html"
 
 
-def main(paths: list[str]) -> None:
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+def print_pdfs(decks: list[Path]) -> None:
+    """Each deck -> NAME.pdf: reveal.js's print-pdf layout, printed by Chromium, offline."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        sys.exit("make slides-pdf needs Debian's chromium (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                   else route.abort())
+        for deck in decks:
+            page.goto(deck.as_uri() + "?print-pdf")
+            page.wait_for_selector(".reveal.ready", timeout=60_000, state="attached")
+            page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                                   "&& MathJax.Hub.queue.running === 0", timeout=60_000)
+            page.wait_for_timeout(500)
+            pdf = deck.with_name(deck.name.replace(".slides.html", ".pdf"))
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+            print(f"{pdf.relative_to(ROOT)}  ({pdf.stat().st_size / 1e6:.1f} MB)")
+        browser.close()
+
+
+def main(args: list[str]) -> None:
+    pdf = "--pdf" in args
+    paths = [a for a in args if a != "--pdf"]
     notebooks = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     fetch_vendor()
+    decks = []
     for notebook in notebooks:
-        deck = build_deck(notebook)
-        print(f"{deck.relative_to(ROOT)}  ({deck.stat().st_size / 1e6:.1f} MB)")
+        decks.append(build_deck(notebook))
+        print(f"{decks[-1].relative_to(ROOT)}  ({decks[-1].stat().st_size / 1e6:.1f} MB)")
     print("open build/slides/<name>.slides.html in a browser (offline is fine); "
           "press S for speaker notes")
+    if pdf:
+        print_pdfs(decks)
 
 
 if __name__ == "__main__":

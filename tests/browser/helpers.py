@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -42,3 +43,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 800  # the decks' size (slides/build.py)
+
+# Every leaf slide of a reveal.js deck: its position, its first heading, the height of its content
+# with every fragment laid out (hidden fragments keep their space) and whether it has notes.
+MEASURE_SLIDES = """() => Reveal.getSlides().map((slide, index) => {
+    const heading = slide.querySelector('h1, h2, h3');
+    const notes = slide.querySelector('aside.notes');
+    return {index: index + 1, title: heading ? heading.textContent.replace('¶', '').trim() : '(no heading)',
+            height: slide.scrollHeight, notes: notes ? notes.textContent.trim().length : 0};
+})"""
+
+
+def open_deck(browser, deck: Path):
+    """A page showing `deck` (offline), ready: reveal.js started and MathJax done."""
+    page = browser.new_page(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
+    refused = block_network(page, ("file:", "data:", "about:"))
+    page.goto(deck.as_uri())
+    page.wait_for_selector(".reveal.ready", timeout=30_000, state="attached")
+    page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                           "&& MathJax.Hub.queue.running === 0", timeout=60_000)
+    # reveal.js is a require.js module in nbconvert's decks: make it reachable as window.Reveal.
+    page.evaluate("window.Reveal = window.Reveal || requirejs.s.contexts._.defined['vendor/reveal.js/dist/reveal.js']")
+    page.wait_for_timeout(300)
+    return page, refused
+
+
+def measure_slides(page) -> list[dict]:
+    """Each slide's content height, measured while it is the current slide (reveal.js lays out
+    only the slides near the current one)."""
+    count = page.evaluate("Reveal.getSlides().length")
+    heights = []
+    for index in range(count):
+        page.evaluate(f"Reveal.slide(...Object.values(Reveal.getIndices(Reveal.getSlides()[{index}])).slice(0, 2))")
+        page.wait_for_timeout(50)
+        heights.append(page.evaluate(f"Reveal.getSlides()[{index}].scrollHeight"))
+    slides = page.evaluate(MEASURE_SLIDES)
+    for slide, height in zip(slides, heights):
+        slide["height"] = height
+    return slides
+
+
+def pdf_pages(path: Path) -> int:
+    """Number of pages of a PDF written by Chromium (each page is an object of /Type /Page)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))

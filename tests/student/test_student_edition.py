@@ -1,0 +1,83 @@
+"""The student edition (`make student`, in build/student/): no solutions, no outputs, and every
+cell still runs without them. Runs after `make student` (make test-student)."""
+
+import ast
+import builtins
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STUDENT = ROOT / "build" / "student"
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def is_solution(cell: dict) -> bool:
+    return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def bound_and_loaded(source: str) -> tuple[set[str], set[str]]:
+    """Names a cell binds at top level (assignments, defs, imports, loops) and names it reads."""
+    tree = ast.parse(source)
+    bound, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return bound, loaded
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_of_the_student_edition_needs_a_solution_cell(notebook):
+    solution_names, other_names = set(), set(dir(builtins))
+    code = [c for c in cells(notebook) if c["cell_type"] == "code"]
+    for cell in code:
+        bound, _ = bound_and_loaded("".join(cell["source"]))
+        (solution_names if is_solution(cell) else other_names).update(bound)
+    only_in_solutions = solution_names - other_names
+    for index, cell in enumerate(code):
+        if not is_solution(cell):
+            _, loaded = bound_and_loaded("".join(cell["source"]))
+            assert not loaded & only_in_solutions, (
+                f"code cell {index} uses {sorted(loaded & only_in_solutions)}, defined only in solution cells")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_student_edition_has_no_solution_and_no_output(notebook):
+    student = STUDENT / notebook.name
+    assert student.is_file(), f"{student} is missing: run `make student`"
+    kept = cells(student)
+    assert not any(is_solution(c) for c in kept)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in kept if c["cell_type"] == "code")
+    assert "widgets" not in json.loads(student.read_text())["metadata"]
+    text = json.dumps(kept)
+    solutions = [c for c in cells(notebook) if is_solution(c)]
+    shared = {line.strip() for c in cells(notebook) if not is_solution(c) for line in "".join(c["source"]).splitlines()}
+    for cell in solutions:  # every substantial line of every solution is gone (but a stub's `def` line)
+        for line in "".join(cell["source"]).splitlines():
+            line = line.strip()
+            if len(line) > 25 and not line.startswith("#") and line not in shared:
+                assert json.dumps(line)[1:-1] not in text, f"solution text left in {student.name}: {line}"
+    assert len(kept) == len(cells(notebook)) - len(solutions)
+
+
+def test_the_first_student_notebook_runs_top_to_bottom_with_nothing_answered(tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(STUDENT / NOTEBOOKS[0].name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+                   ).execute(env={**os.environ, "GENMODELS_PROFILE": "quick"})
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "not answered yet" in printed and "[ok]" not in printed
