@@ -212,6 +212,15 @@ class TensorLoader:
             yield from self
 
 
+def few_labels(x: torch.Tensor, y: torch.Tensor, per_class: int, seed: int = 0) -> Labeled:
+    """A class-balanced random draw of `per_class` examples of each class: the small labelled set
+    of a semi-supervised experiment, different for each seed."""
+    generator = torch.Generator().manual_seed(seed)
+    index = torch.cat([torch.nonzero(y == c).flatten()[torch.randperm(int((y == c).sum()), generator=generator)[:per_class]]
+                       for c in y.unique().tolist()])
+    return Labeled(x[index], y[index])
+
+
 # ---------------------------------------------------------------------------------------------
 # Toy distributions with known structure, for pictures where digits are too big to see
 # ---------------------------------------------------------------------------------------------
@@ -245,10 +254,15 @@ def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None =
     return Labeled(x + noise * torch.randn(n, 2, generator=generator), y)
 
 
+def ring_centres(num_modes: int = 8, radius: float = 2.0) -> torch.Tensor:
+    """The centres of the ring's Gaussians, (num_modes, 2), counter-clockwise from (radius, 0)."""
+    angle = 2 * torch.pi * torch.arange(num_modes) / num_modes
+    return radius * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
+
+
 def sample_ring(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.05,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """A ring of `num_modes` small Gaussians (the classic GAN mode-collapse toy), shape (n, 2)."""
     mode = torch.randint(num_modes, (n,), generator=generator)
-    angle = 2 * torch.pi * mode / num_modes
-    centers = radius * torch.stack([torch.cos(angle), torch.sin(angle)], 1)  # (n, 2)
-    return centers + std * torch.randn(n, 2, generator=generator)
+    centres = ring_centres(num_modes, radius)[mode]  # (n, 2)
+    return centres + std * torch.randn(n, 2, generator=generator)

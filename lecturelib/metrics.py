@@ -177,3 +177,25 @@ def confident_share(images: torch.Tensor, classifier: DigitClassifier,
     """Share of images the classifier labels with top probability >= threshold: a rough but
     honest count of samples that read as a digit (real binarized test digits score about 0.9)."""
     return (classifier_confidence(images, classifier) >= threshold).float().mean().item()
+
+
+def modes_covered(samples: torch.Tensor, centres: torch.Tensor, std: float = 0.05,
+                  share: float = 0.02) -> int:
+    """How many modes of a mixture of small Gaussians (centres (K, 2), standard deviation `std`)
+    a set of samples (N, 2) covers: a mode counts when at least `share` of the samples lie within
+    3 std of its centre. The measure of mode collapse in notebook 05."""
+    distance, nearest = torch.cdist(samples, centres).min(1)
+    counts = torch.bincount(nearest[distance < 3 * std], minlength=len(centres))
+    return int((counts >= share * len(samples)).sum())
+
+
+def real_digits_in_class_mix(images: torch.Tensor, classifier: DigitClassifier, x_real: torch.Tensor,
+                             y_real: torch.Tensor) -> torch.Tensor:
+    """Real digits in the class mix of `images` as the classifier reads them: for each class k
+    the first n_k digits of x_real with label k, n_k the number of `images` read as k. It
+    separates a generator's class mix from the shapes it draws."""
+    counts = torch.bincount(classifier_labels(images, classifier), minlength=10)
+    short = [k for k, n in enumerate(counts.tolist()) if n > (y_real == k).sum()]
+    if short:
+        raise ValueError(f"not enough real digits of class {short[0]} for this class mix")
+    return torch.cat([x_real[y_real == k][:n] for k, n in enumerate(counts.tolist())])

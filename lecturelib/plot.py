@@ -6,8 +6,10 @@ notebook can combine several in one figure and a test can inspect what was drawn
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Sequence, Union
 
+import matplotlib
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
@@ -150,7 +152,7 @@ def plot_tree(tree: TreeNode, *, ax: Axes | None = None, colors: dict[str, str] 
     place(tree, 0)
     width, depth = max(x for _, x, _ in boxes), max(d for _, _, d in boxes)
     if ax is None:
-        _, ax = plt.subplots(figsize=(2.1 * (width + 1), 1.5 * (depth + 1)))
+        _, ax = plt.subplots(figsize=(2.1 * (width + 1), 1.25 * (depth + 1)))
     for x0, d0, x1, d1 in edges:
         ax.plot([x0, x1], [-d0, -d1], color="0.55", lw=1, zorder=1)
     for label, x, d in boxes:
@@ -298,7 +300,7 @@ def plot_tradeoff(lines: dict[str, Sequence[tuple[float, float]]], point_labels:
     """A trade-off seen run by run: each line joins one run's points (x, y) across the same
     settings, in order; the first line's points are labelled with `point_labels`."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.4))
+        _, ax = plt.subplots(figsize=(5.5, 3.0))
     for i, (name, points) in enumerate(lines.items()):
         xs, ys = zip(*points)
         ax.plot(xs, ys, "o-", ms=4, alpha=0.8, label=name)
@@ -506,5 +508,266 @@ def plot_explicit_implicit(log_prob: Callable[[torch.Tensor], torch.Tensor],
     axes[1].set_title("implicit: samples of x = f(z), no p(x)", fontsize=10)
     plot_density_2d(estimate, extent=implicit_extent, ax=axes[2], floor=-8,
                     title="implicit: p(x) only estimated (KDE of samples)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 02: autoencoders
+# ---------------------------------------------------------------------------------------------
+
+def plot_training_and_images(history: History, rows: dict[str, torch.Tensor], *, ylabel: str,
+                             title: str) -> Figure:
+    """A training curve beside rows of images (title -> images, one row each)."""
+    fig, (ax_loss, ax_images) = plt.subplots(1, 2, figsize=(13, 3.2), gridspec_kw={"width_ratios": [1, 1.4]})
+    plot_history(history, ax=ax_loss, ylabel=ylabel, title=title)
+    show_images(torch.cat(list(rows.values())), nrow=len(next(iter(rows.values()))), ax=ax_images,
+                title=" / ".join(rows))
+    fig.tight_layout()
+    return fig
+
+
+def plot_bottleneck(sizes: Sequence[int], errors: dict[str, dict[int, float]],
+                    rows: dict[str, torch.Tensor]) -> Figure:
+    """Reconstruction error against code size for each method, beside rebuilt digits."""
+    fig, (ax_err, ax_rec) = plt.subplots(1, 2, figsize=(13, 3.4), gridspec_kw={"width_ratios": [1, 1.4]})
+    for (name, values), marker in zip(errors.items(), ("o-", "s--", "^:")):
+        ax_err.plot(sizes, [values[d] for d in sizes], marker, label=name)
+    ax_err.set(xscale="log", xlabel="code size D", ylabel="test squared error per digit")
+    ax_err.set_title("smaller is better", fontsize=10)
+    ax_err.set_xticks(list(sizes), [str(d) for d in sizes])
+    ax_err.minorticks_off()
+    ax_err.legend(fontsize=8)
+    show_images(torch.cat(list(rows.values())), nrow=len(next(iter(rows.values()))), ax=ax_rec,
+                title="test digits, then rebuilt from D = " + ", ".join(str(d) for d in sizes) + " numbers")
+    fig.tight_layout()
+    return fig
+
+
+def plot_code_space(codes: torch.Tensor, labels: torch.Tensor, decode: Callable[[torch.Tensor], torch.Tensor],
+                    point: tuple[float, float], low: Sequence[float] | None = None,
+                    high: Sequence[float] | None = None, steps: int = 12, *,
+                    grid: torch.Tensor | None = None, grid_title: str = "decoded grid of codes",
+                    circles: Sequence[float] = ()) -> Figure:
+    """A 2-D code space: the codes of digits (coloured by label) with one point marked, a decoded
+    grid of codes (evenly over [low, high], or the given `grid` of steps^2 codes) and the decoded
+    point. `circles` draws circles of these radii around 0 (the prior's standard deviations)."""
+    fig, (ax_codes, ax_grid, ax_digit) = plt.subplots(1, 3, figsize=(13, 3.7),
+                                                      gridspec_kw={"width_ratios": [1.2, 1.2, 0.6]})
+    scatter_codes(codes, labels, title="test digits' codes", ax=ax_codes, size=3)
+    ax_codes.plot(*point, "kx", ms=14, mew=3)
+    for radius in circles:
+        ax_codes.add_patch(plt.Circle((0, 0), radius, fill=False, ls=":", color="gray"))
+    if circles:
+        ax_codes.set(xlim=(-4, 4), ylim=(-4, 4), aspect="equal")
+        ax_codes.set_title(f"test digits' codes (circles: {', '.join(map(str, circles))} std)", fontsize=10)
+    if grid is None:
+        g1, g2 = torch.meshgrid(torch.linspace(low[0], high[0], steps), torch.linspace(high[1], low[1], steps),
+                                indexing="xy")
+        grid = torch.stack([g1.flatten(), g2.flatten()], 1)
+    show_images(decode(grid), nrow=round(len(grid) ** 0.5), padding=0, ax=ax_grid, title=grid_title)
+    ax_digit.imshow(decode(torch.tensor([point], dtype=torch.float32))[0, 0], cmap="gray", vmin=0, vmax=1)
+    ax_digit.set_axis_off()
+    ax_digit.set_title(f"decode({point[0]:.1f}, {point[1]:.1f})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 03: PixelRNN and PixelCNN
+# ---------------------------------------------------------------------------------------------
+
+def plot_chain_rule(digit: torch.Tensor, probs: torch.Tensor, pixel: tuple[int, int] = (14, 12)) -> Figure:
+    """One digit (1, 1, H, W) under an autoregressive model: the context of one pixel, the digit,
+    p(x_i = 1 | x_<i) of every pixel, and what each pixel costs, -log p(x_i | x_<i)."""
+    x, p = digit[0, 0].cpu(), probs[0, 0].cpu()
+    cost = -(x * p.log() + (1 - x) * (1 - p).log())
+    row, col = pixel
+    context = torch.zeros_like(x)
+    context.view(-1)[:row * x.shape[1] + col] = 1  # the pixels before (row, col) in raster order
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.3))
+    axes[0].imshow(0.35 * context + 0.65 * x, cmap="Blues", vmin=0, vmax=1)
+    axes[0].add_patch(plt.Rectangle((col - 0.5, row - 0.5), 1, 1, color="red"))
+    axes[1].imshow(x, cmap="gray_r")
+    fig.colorbar(axes[2].imshow(p, cmap="viridis", vmin=0, vmax=1), ax=axes[2], fraction=0.046)
+    fig.colorbar(axes[3].imshow(cost, cmap="magma"), ax=axes[3], fraction=0.046)
+    titles = ["predict the red pixel\nfrom the shaded ones before it", "a test digit x",
+              "p(x_i = 1 | x_<i)", f"-log p(x_i | x_<i): sum = {cost.sum():.1f} nats"]
+    for ax, title in zip(axes, titles):
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_masks(masks: dict[str, torch.Tensor]) -> Figure:
+    """Masks as grids of 0s and 1s, the centre (the position being computed) outlined in red."""
+    fig, axes = plt.subplots(1, len(masks), figsize=(3.3 * len(masks), 3.2),
+                             gridspec_kw={"width_ratios": [m.shape[1] for m in masks.values()]})
+    for ax, (title, mask) in zip(axes, masks.items()):
+        ax.imshow(mask, cmap="Blues", vmin=-0.3, vmax=1.3)
+        kh, kw = mask.shape
+        ax.add_patch(plt.Rectangle((kw // 2 - 0.5, kh // 2 - 0.5), 1, 1, fill=False, ec="red", lw=2))
+        for (r, c), value in zip(itertools.product(range(kh), range(kw)), mask.flatten().tolist()):
+            ax.text(c, r, int(value), ha="center", va="center", fontsize=9)
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_receptive_fields(seen: dict[str, torch.Tensor], row: int, col: int, reach: int) -> Figure:
+    """Which input pixels an output depends on (boolean maps (H, W) by model): blue = yes,
+    red = no though within `reach` rows above and columns to either side (a blind spot),
+    grey = out of reach, white = at or after the output in raster order (must not be seen)."""
+    colours = matplotlib.colors.ListedColormap(["white", "#dddddd", "tab:red", "tab:blue", "black"])
+    fig, axes = plt.subplots(1, len(seen), figsize=(4.3 * len(seen), 4.2))
+    for ax, (name, mask) in zip(axes, seen.items()):
+        height, width = mask.shape
+        position = torch.arange(height * width).view(height, width)
+        past = position < row * width + col
+        near = torch.zeros_like(past)
+        near[max(0, row - reach):row + 1, max(0, col - reach):col + reach + 1] = True
+        picture = torch.full_like(position, 1)  # out of reach
+        picture[~past] = 0
+        picture[past & near & ~mask] = 2
+        picture[mask] = 3
+        picture[row, col] = 4
+        ax.imshow(picture, cmap=colours, vmin=0, vmax=4)
+        ax.add_patch(plt.Rectangle((col - reach - 0.5, row - reach - 0.5), 2 * reach + 1, reach + 1,
+                                   fill=False, ls="--", ec="gray"))
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_title(f"{name}\n{(past & near & ~mask).sum().item()} unseen past pixels in the box", fontsize=10)
+    fig.suptitle(f"the logit of pixel ({row}, {col}) (black) depends on: blue = yes; red = no, though in "
+                 "reach (blind spot);\ngrey = no, out of reach; white = at or after it, which it must not see",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_generation(samples: torch.Tensor, probs: torch.Tensor, step: int, shown: int = 6) -> Figure:
+    """Pixel-by-pixel generation replayed: after `step` pixels, the pixels drawn so far (top) and
+    the probability each was drawn with (bottom); the next pixel in red."""
+    height, width = samples.shape[-2:]
+    hidden = torch.arange(height * width).view(height, width) >= step
+    fig, axes = plt.subplots(2, shown, figsize=(2 * shown, 4.3))
+    drawn_map = matplotlib.colormaps["gray_r"].with_extremes(bad="#cfe3f5")
+    prob_map = matplotlib.colormaps["viridis"].with_extremes(bad="#eeeeee")
+    for k in range(shown):
+        axes[0, k].imshow(numpy_masked(samples[k, 0], hidden), cmap=drawn_map, vmin=0, vmax=1)
+        axes[1, k].imshow(numpy_masked(probs[k, 0], hidden), cmap=prob_map, vmin=0, vmax=1)
+        for ax in axes[:, k]:
+            if step < height * width:
+                r, c = divmod(step, width)
+                ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, color="red"))
+            ax.set_xticks([]), ax.set_yticks([])
+    axes[0, 0].set_ylabel("pixels drawn")
+    axes[1, 0].set_ylabel("p(x_i = 1 | x_<i)")
+    fig.suptitle(f"after {step} of {height * width} pixels (red: the next one; blue/grey: not drawn yet)",
+                 fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def numpy_masked(image: torch.Tensor, mask: torch.Tensor):
+    """A numpy masked array of an image (H, W), hiding where mask is True (for imshow)."""
+    import numpy as np
+
+    return np.ma.masked_array(image.cpu().numpy(), mask=mask.cpu().numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 04: variational autoencoders
+# ---------------------------------------------------------------------------------------------
+
+def plot_naive_estimates(estimates: dict[int, Sequence[float]], reference: float) -> Figure:
+    """Repeated Monte Carlo estimates of log p(x) per number of prior samples S (S -> values),
+    against a good estimate (a dashed line)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.1))
+    for num_samples, values in estimates.items():
+        ax.plot([num_samples] * len(values), values, "o", color="tab:blue", alpha=0.6)
+    ax.axhline(reference, color="tab:green", ls="--", label=f"IWAE-1000 estimate: {reference:.1f}")
+    repeats = len(next(iter(estimates.values())))
+    ax.set(xscale="log", xlabel="prior samples S", ylabel="estimate of log p(x) (nats)")
+    ax.set_title(f"naive Monte Carlo from the prior, {repeats} repeats per S", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_terms(history: History, titles: dict[str, str], *, ylabel: str) -> Figure:
+    """One panel per logged term (key -> title): per step, and per epoch on validation data."""
+    fig, axes = plt.subplots(1, len(titles), figsize=(5.5 * len(titles), 2.8), squeeze=False)
+    for ax, (key, title) in zip(axes[0], titles.items()):
+        plot_history(history, keys=(key,), ax=ax, ylabel=ylabel)
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_traversals(kl_per_dim: torch.Tensor, images: torch.Tensor, dims: Sequence[int],
+                    values: torch.Tensor) -> Figure:
+    """How much each latent dimension is used (its mean KL, sorted) beside traversals: one row of
+    decoded images per dimension in `dims`, that dimension set to each of `values`."""
+    fig, (ax_kl, ax_images) = plt.subplots(1, 2, figsize=(13, 2.9), gridspec_kw={"width_ratios": [1, 1.6]})
+    ax_kl.bar(range(len(kl_per_dim)), kl_per_dim.sort(descending=True).values)
+    ax_kl.set(xlabel="latent dimension (sorted)", ylabel="mean KL (nats)")
+    ax_kl.set_title("how much each dimension is used", fontsize=10)
+    show_images(images, nrow=len(values), ax=ax_images,
+                title=f"dimensions {', '.join(map(str, dims))}: z_j from {values[0]:.0f} to {values[-1]:+.0f}")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 05: GANs
+# ---------------------------------------------------------------------------------------------
+
+def plot_optimal_discriminator(line: torch.Tensor, p_data: torch.Tensor, p_g: torch.Tensor,
+                               d_star: torch.Tensor, d_learned: torch.Tensor) -> Figure:
+    """A 1-D game: both densities, the optimal discriminator and a trained one, along `line`."""
+    fig, ax = plt.subplots(figsize=(8, 3.1))
+    ax.plot(line, p_data, "k--", lw=1, label="p_data")
+    ax.plot(line, p_g, color="tab:orange", lw=1, label="p_g (KDE of G's samples)")
+    ax.plot(line, d_star, color="tab:green", lw=4, alpha=0.5, label="D* = p_data / (p_data + p_g)")
+    ax.plot(line, d_learned, color="tab:blue", lw=1.5, label="trained D")
+    ax.set(xlabel="x", ylim=(0, 1.25))
+    ax.set_title("the trained discriminator against the optimal one", fontsize=10)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_generator_losses(d_of_g: torch.Tensor, curves: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> Figure:
+    """Generator losses and the size of their gradients against D(G(z)) (name -> (loss, grad))."""
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 3.1))
+    for name, (values, gradient) in curves.items():
+        ax_loss.plot(d_of_g, values, label=name)
+        ax_grad.plot(d_of_g, gradient.abs(), label=name)
+    ax_loss.set(xlabel="D(G(z))", ylabel="generator loss")
+    ax_loss.set_title("the two generator losses", fontsize=10)
+    ax_grad.set(xlabel="D(G(z))", ylabel="|d loss / d logit|")
+    ax_grad.set_title("their gradients: one vanishes at D(G(z)) -> 0", fontsize=10)
+    ax_loss.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_interpolation(path: torch.Tensor, point: torch.Tensor, t: float) -> Figure:
+    """Images along a straight line in latent space (path (n, 1, H, W)), and the one at t."""
+    fig, (ax_path, ax_point) = plt.subplots(1, 2, figsize=(11, 2.2), gridspec_kw={"width_ratios": [4.5, 1]})
+    show_images(path, nrow=len(path), ax=ax_path, title="z from z_start (left) to z_end (right)")
+    ax_point.imshow(point[0, 0], cmap="gray", vmin=0, vmax=1)
+    ax_point.set_axis_off()
+    ax_point.set_title(f"t = {t:.2f}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_image_grid(images: torch.Tensor, *, nrow: int, title: str, width: float = 4.5) -> Figure:
+    """One titled grid of images, `nrow` to a row, `width` inches wide."""
+    rows = -(-len(images) // nrow)
+    fig, ax = plt.subplots(figsize=(width, width * rows / nrow + 0.4))
+    show_images(images, nrow=nrow, ax=ax, title=title)
     fig.tight_layout()
     return fig

@@ -74,6 +74,22 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("independent pixels", "independent_pixels", "00_getting_started", "exact", "exact"),
 )
 
+# The family tree of Goodfellow (2016, Fig. 9), as `plot.plot_tree` draws it; the boxes the
+# course builds name the notebook that builds them and are coloured BUILT_COLOUR.
+_FVBN = "fully visible\nbelief nets\nPixelRNN/CNN → 03\nlater: transformers"
+_MIXTURE = "latent variable,\nsummed exactly\nGaussian mixture → 01"
+_VARIATIONAL = "variational\nVAE → 04\nlater: diffusion"
+_GAN = "direct\nGAN → 05"
+TAXONOMY = ("maximum likelihood", [
+    ("explicit density\n(evaluate p(x))", [
+        ("tractable density", [_FVBN, "change of\nvariables\nnonlinear ICA\nlater: flows", _MIXTURE]),
+        ("approximate density", [_VARIATIONAL, "Markov chain\nBoltzmann\nmachine"]),
+    ]),
+    ("implicit density\n(sample only)", ["Markov chain\nGSN", _GAN]),
+])
+BUILT_COLOUR = "#cfe8cf"
+BUILT = {box: BUILT_COLOUR for box in (_FVBN, _MIXTURE, _VARIATIONAL, _GAN)}
+
 LIKELIHOOD_KINDS = ("exact", "elbo", "iwae100")  # per-digit log p(x), or a bound / estimate of it
 
 # The two baselines have no checkpoint: they are fitted to the training digits in a second.
@@ -267,6 +283,26 @@ def measure(progress: bool = True) -> list[Row]:
     return build_rows(models, train_seconds, log_likelihoods, timings, fcds, floor, readable)
 
 
+def sample_panels(rows: Sequence[Row], timings: dict[str, tuple[float, torch.Tensor]],
+                  vae_means: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The first 16 of each model's 64 timed digits, titled by row, captioned with the row's FCD
+    and sampling time; the VAE once (its coins), then the decoder's means of the same codes
+    (`vae_means`), and last the binarized test digits."""
+    by_label = {row.label: row for row in rows}
+    panels, captions = {}, {}
+    for c in CONTENDERS:
+        if c.nll == "iwae100":
+            continue  # the VAE's second row: the same samples
+        label = "VAE" if c.source == "vae" else c.label
+        panels[label] = timings[c.source][1][:16]
+        row = by_label[c.label]
+        captions[label] = f"FCD {row.fcd_ratio:.1f} x floor · {row.seconds_64:.2g} s"
+        if c.source == "vae":
+            panels["VAE: decoded means"] = vae_means[:16]
+    panels["real test digits (binarized)"] = load_binarized_test().x[:16]
+    return panels, captions
+
+
 def _number(value: float | None, digits: int) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -345,3 +381,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def check_claims(claims: dict[str, bool]) -> None:
+    """Print each claim about the table with whether it holds; fail naming every one that does not
+    (a retrained checkpoint can change a ranking: then the text that makes the claim must change)."""
+    for claim, holds in claims.items():
+        print(("holds   " if holds else "FAILS   ") + claim)
+    failed = [claim for claim, holds in claims.items() if not holds]
+    if failed:
+        raise AssertionError("claims that no longer hold: " + "; ".join(failed))

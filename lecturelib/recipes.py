@@ -28,7 +28,8 @@ from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstr
 from .models.gan import DCGAN, DCGANConfig
 from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from .models.pixelrnn import RowLSTM, RowLSTMConfig
-from .models.vae import VAE, VAEConfig, bernoulli_nll, gaussian_kl
+from .models.likelihood import bernoulli_nll
+from .models.vae import VAE, VAEConfig, gaussian_kl
 from .train import History, default_loss, fit, fit_gan
 
 

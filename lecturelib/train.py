@@ -18,6 +18,7 @@ Both loops take Callbacks, e.g. `Record(every, fn)` to keep snapshots as trainin
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
@@ -238,6 +239,7 @@ def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Bat
             optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None,
             g_loss: Callable[[torch.Tensor], torch.Tensor] = generator_loss_nonsaturating,
             real_target: float = 1.0, r1_gamma: float = 0.0, decay_after: float | None = None,
+            d_step: Callable[..., float] | None = None, g_step: Callable[..., float] | None = None,
             callbacks: Sequence[Callback] = (), progress: bool = True, desc: str = "GAN") -> History:
     """Train G and D against each other for `num_steps` generator steps; return the History of
     both losses (history.steps["d_loss"], history.steps["g_loss"]).
@@ -255,9 +257,21 @@ def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Bat
         real_target, r1_gamma: see `discriminator_step`.
         decay_after: keep both learning rates for this fraction of the steps, then lower them
             linearly to zero (the schedule of Isola et al. 2017's pix2pix).
+        d_step, g_step: one step of each player, called as d_step(G, D, opt_D, x_real, z) and
+            g_step(G, D, opt_G, z) (plus the labels of a conditional model), returning the loss;
+            default `models.gan.discriminator_step` (with real_target and r1_gamma) and
+            `generator_step` (with g_loss). Notebook 05's exercises plug in the student's own.
     """
     if num_steps < 1 or d_steps < 1:
         raise ValueError(f"num_steps and d_steps must be at least 1, got {num_steps} and {d_steps}")
+    if d_step is not None and (real_target != 1.0 or r1_gamma != 0.0):
+        raise ValueError("real_target and r1_gamma configure the default discriminator step; "
+                         "with your own d_step, apply them inside it")
+    if g_step is not None and g_loss is not generator_loss_nonsaturating:
+        raise ValueError("g_loss configures the default generator step; with your own g_step, "
+                         "compute the loss inside it")
+    d_step = d_step or functools.partial(discriminator_step, real_target=real_target, r1_gamma=r1_gamma)
+    g_step = g_step or functools.partial(generator_step, loss_fn=g_loss)
     opt_G, opt_D = optimizers or (torch.optim.Adam(G.parameters(), lr=lr, betas=betas),
                                   torch.optim.Adam(D.parameters(), lr=lr_D or lr, betas=betas))
     schedules = []
@@ -276,8 +290,9 @@ def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Bat
     for _ in range(num_steps):
         for _ in range(d_steps):
             x_real, labels = _real_and_labels(next_batch())
-            d_loss = discriminator_step(G, D, opt_D, x_real, noise(len(x_real)), labels, real_target, r1_gamma)
-        g_loss_value = generator_step(G, D, opt_G, noise(len(x_real)), labels, g_loss)
+            conditional = () if labels is None else (labels,)
+            d_loss = d_step(G, D, opt_D, x_real, noise(len(x_real)), *conditional)
+        g_loss_value = g_step(G, D, opt_G, noise(len(x_real)), *conditional)
         for schedule in schedules:
             schedule.step()
         state.step += 1
@@ -344,3 +359,20 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def images_per_second(model: nn.Module, x: torch.Tensor, steps: int = 3) -> float:
+    """Training throughput: images per second of `steps` optimizer steps (Adam) of a fresh copy of
+    `model` (its weights untouched) on the batch x, after one warm-up step."""
+    import copy
+
+    trial = copy.deepcopy(model).train()
+    optimizer = torch.optim.Adam(trial.parameters(), lr=1e-3)
+    for step in range(steps + 1):
+        if step == 1:  # the first step warms the kernels up: not timed
+            start = time.perf_counter()
+        loss, _ = loss_terms(default_loss(trial, [x]))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return steps * len(x) / (time.perf_counter() - start)

@@ -65,3 +65,12 @@ def test_numeric_checks_compare_with_a_tolerance_and_name_mistakes(capsys):
     assert out[0].startswith("[ok]") and out[1].startswith("[ ]") and "shape" in out[2]
     verdict = numeric_verdict("e", 2.0, 1.0, mistakes={"doubled": 2.0})
     assert verdict.status == "wrong" and "doubled" in verdict.message
+
+
+def test_every_topic_notebook_has_three_build_it_exercises():
+    built = {}
+    for module, _, exercise in EXERCISES:
+        if isinstance(exercise, (Exercise, Build)):
+            built[module] = built.get(module, 0) + 1
+    for module in ("unsupervised", "autoencoders", "pixel_models", "vae", "gans"):
+        assert built.get(module, 0) >= 3, f"{module}: {built.get(module, 0)} build-it exercises"

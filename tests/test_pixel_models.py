@@ -35,21 +35,26 @@ def test_causal_masks_by_hand():
         causal_mask(3, "C")
 
 
-@pytest.mark.parametrize("mask", [causal_mask(7, "A"), causal_mask(3, "B"),
-                                  vertical_mask(5, False), vertical_mask(3, True),
-                                  horizontal_mask(3, False)])
-def test_trimmed_kernel_equals_full_masked_convolution(mask):
-    """MaskedConv2d keeps only the mask's non-zero rows and columns; the output must equal a
-    plain 'same' convolution with the full masked kernel."""
+@pytest.mark.parametrize("mask", [causal_mask(7, "A"), causal_mask(3, "B"), vertical_mask(5, False),
+                                  vertical_mask(3, True), horizontal_mask(3, False)])
+def test_masked_conv_is_a_plain_convolution_with_the_masked_kernel(mask):
     torch.manual_seed(0)
     conv = MaskedConv2d(3, 4, mask)
-    kh, kw = mask.shape
-    full = torch.zeros(4, 3, kh, kw)
-    rows, cols = mask.any(1).nonzero().flatten(), mask.any(0).nonzero().flatten()
-    full[:, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] = conv.conv.weight * conv.mask
     x = torch.randn(2, 3, 9, 11)
-    expected = F.conv2d(x, full, conv.conv.bias, padding=(kh // 2, kw // 2))
+    kh, kw = mask.shape
+    expected = F.conv2d(x, conv.weight * mask, conv.bias, padding=(kh // 2, kw // 2))
     torch.testing.assert_close(conv(x), expected)
+    conv.weight.data += 1.0  # weights where the mask is 0 can be anything: they never count
+    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight * mask, conv.bias, padding=(kh // 2, kw // 2)))
+
+
+def test_masked_conv_loads_a_format_1_checkpoint_with_the_trimmed_kernel():
+    """Format 1 kept only the mask's non-zero rows and columns (`conv.weight`, `conv.bias`)."""
+    conv = MaskedConv2d(2, 3, causal_mask(5, "A"))  # non-zero box: rows 0-2, all 5 columns
+    trimmed = torch.randn(3, 2, 3, 5)
+    conv.load_state_dict({"conv.weight": trimmed, "conv.bias": torch.zeros(3)})
+    torch.testing.assert_close(conv.weight[:, :, :3], trimmed)
+    assert (conv.weight[:, :, 3:] == 0).all()
 
 
 def test_causality_every_pixel(model):
@@ -89,7 +94,7 @@ def test_log_prob_is_the_summed_bernoulli_likelihood(model):
 
 
 @pytest.mark.parametrize("name", ["pixelcnn", "gated"])
-def test_cropped_logits_equal_full_image_logits(name):
+def test_cropped_logits_equal_full_image_logits(name):  # what the fast sampler relies on
     torch.manual_seed(0)
     net = small_models()[name].eval()
     x = torch.bernoulli(torch.full((3, 1, SIZE, SIZE), 0.4))
@@ -107,22 +112,29 @@ def test_row_lstm_row_step_equals_full_pass():
     x = torch.bernoulli(torch.full((2, 1, SIZE, SIZE), 0.4))
     full = net.logits(x)
     states = [layer.initial_state(x) for layer in net.layers]
-    for row in range(SIZE):
+    for row in range(SIZE):  # what the Row LSTM's fast sampler relies on
         logits, states = net._row(x, row, states)
         torch.testing.assert_close(logits, full[:, 0, row], rtol=1e-4, atol=1e-5)
 
 
-def test_sampler_cropped_equals_full_and_keeps_given_pixels(model):
+def test_fast_sampler_draws_the_same_digits_as_the_plain_loop_and_keeps_given_pixels(model):
     sample = model.sample(2, generator=torch.Generator().manual_seed(1))
-    again = model.sample(2, generator=torch.Generator().manual_seed(1), cropped=False)
+    again = model.sample(2, generator=torch.Generator().manual_seed(1), fast=False)
     assert sample.shape == (2, 1, SIZE, SIZE)
     assert set(sample.unique().tolist()) <= {0.0, 1.0}
     assert torch.equal(sample, again)
     given = torch.bernoulli(torch.full((3, 1, SIZE, SIZE), 0.5))
-    completed, probs = model.sample(given=given, num_given=14 * SIZE, return_probs=True,
-                                    generator=torch.Generator().manual_seed(2))
+    completed, probs = model.sample_with_probs(given=given, num_given=14 * SIZE,
+                                               generator=torch.Generator().manual_seed(2))
     assert torch.equal(completed[:, :, :14], given[:, :, :14])
     assert (probs[:, :, :14] == 0).all() and (probs[:, :, 14:] > 0).all()
+
+
+def test_the_sampler_draws_from_the_models_own_conditionals(model):
+    """At every drawn pixel, the probability used is sigmoid(logit) of the finished digit: the
+    pixels after it cannot change it (causality), so the draw was p(x_i | x_<i) itself."""
+    x, probs = model.sample_with_probs(3, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(probs, torch.sigmoid(model.logits(x)), rtol=1e-4, atol=1e-5)
 
 
 def test_grey_or_misshaped_digits_are_refused(model):

@@ -76,3 +76,26 @@ def test_notebook_is_clean_executed_and_has_slide_metadata(path):
     text = json.dumps(notebook)
     assert not re.search(r"/(?:work|root|home|Users|tmp)/\w", text), "absolute machine path"
     assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+
+
+SLIDE_CODE_LINES, SLIDE_CODE_WIDTH = 12, 95  # live RISE shows every line, hide-input or not
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_on_slides_is_short_and_every_slide_has_notes(path):
+    cells = json.loads(path.read_text())["cells"]
+    kinds = [c["metadata"]["slideshow"]["slide_type"] for c in cells]
+    for cell, kind in zip(cells, kinds):
+        if cell["cell_type"] != "code" or kind in ("skip", "notes"):
+            continue
+        lines = "".join(cell["source"]).rstrip("\n").split("\n")
+        where = f"{path.name}, cell {cell.get('id')} ({lines[0][:40]!r})"
+        assert len(lines) <= SLIDE_CODE_LINES, f"{where}: {len(lines)} lines on a slide; move " \
+            f"plotting and bookkeeping into lecturelib, or the cell off the slides (slide_type skip)"
+        wide = [len(line) for line in lines if len(line) > SLIDE_CODE_WIDTH]
+        assert not wide, f"{where}: lines of {wide} characters overflow a slide"
+    for i, kind in enumerate(kinds):
+        if kind in ("slide", "subslide"):
+            following = kinds[i + 1:]
+            end = next((j for j, k in enumerate(following) if k in ("slide", "subslide")), len(following))
+            assert "notes" in following[:end], f"{path.name}: the slide at cell {i} has no notes cell"

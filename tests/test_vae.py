@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from lecturelib.models.vae import (VAE, LossTerms, VAEConfig, VAEOutput, bernoulli_nll,
-                                   gaussian_kl, gaussian_log_prob, negative_elbo, reparameterize)
+from lecturelib.models.likelihood import bernoulli_nll
+from lecturelib.models.vae import (VAE, LossTerms, VAEConfig, VAEOutput, gaussian_kl, iwae_estimate, gaussian_log_prob, negative_elbo, reparameterize)
 
 
 def test_gaussian_kl_matches_torch_distributions():
@@ -101,3 +101,24 @@ def test_iwae_chunking_does_not_change_the_estimate():
     b = model.iwae_log_likelihood(x, 48, generator=torch.Generator().manual_seed(5), chunk=48)
     torch.testing.assert_close(a, b)
     assert a.shape == (3,)
+
+
+def test_grey_digits_are_refused_with_the_fix_named():
+    model = VAE(VAEConfig(latent_dim=2, channels=4))
+    grey = torch.rand(3, 1, 28, 28)
+    with pytest.raises(ValueError, match="binarize"):
+        model.loss(grey)
+    with pytest.raises(ValueError, match="neither 0 nor 1"):
+        model.iwae_log_likelihood(grey, 2)
+    model.loss(torch.bernoulli(grey))  # binary digits: fine
+
+
+def test_iwae_estimate_is_a_stable_log_mean_exp():
+    log_w = torch.tensor([[-1000.0, -2.0], [-1000.0 + math.log(3), -2.0]])  # (k = 2, B = 2)
+    expected = torch.tensor([-1000.0 + math.log(2), -2.0])  # log((1 + 3) / 2) = log 2
+    torch.testing.assert_close(iwae_estimate(log_w), expected)
+    model = VAE(VAEConfig(latent_dim=2, channels=4))
+    x = torch.bernoulli(torch.rand(3, 1, 28, 28))
+    assert model.log_weights(x, 5, torch.Generator().manual_seed(0)).shape == (5, 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        model.log_weights(x, 0)

@@ -50,7 +50,14 @@ class Verdict(NamedTuple):
 
 
 def _close(got: Any, want: Any, rtol: float, atol: float) -> tuple[bool, str]:
-    """Compare two outputs (tensors, numbers, or tuples of them); say how they differ."""
+    """Compare two outputs (tensors, numbers, tuples of them, or lists of words); say how they
+    differ."""
+    if isinstance(want, (tuple, list)) and all(isinstance(w, str) for w in want) and want:
+        if not isinstance(got, (tuple, list)) or not all(isinstance(g, str) for g in got):
+            return False, f"expected a list of {len(want)} strings, got {type(got).__name__}"
+        if list(got) == list(want):
+            return True, ""
+        return False, f"expected {list(want)}, got {list(got)}"
     if isinstance(want, (tuple, list)) and not isinstance(want, torch.Size):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return False, f"expected {len(want)} values, got {type(got).__name__}"

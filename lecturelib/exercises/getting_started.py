@@ -10,7 +10,7 @@ import torch
 from ..data import load_binarized_test, load_digits
 from ..metrics import bits_per_dim as reference_bits_per_dim
 from ..models.baselines import PIXEL_CLIP, IndependentPixels
-from ..models.vae import bernoulli_nll
+from ..models.likelihood import bernoulli_nll
 from . import Case, Exercise
 
 # ---------------------------------------------------------------------------------------------

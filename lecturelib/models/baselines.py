@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ..density import PCA, fit_gaussian_mixture
-from .vae import bernoulli_nll
+from .likelihood import bernoulli_nll
 
 PIXEL_CLIP = 1e-3  # keeps log p_i finite for pixels never on in training
 

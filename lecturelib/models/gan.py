@@ -142,6 +142,18 @@ class ToyDiscriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
+class ConstantGenerator(nn.Module):
+    """G(z) = theta whatever z is: the generator of the Dirac GAN (Mescheder et al. 2018), the
+    smallest GAN there is. (B, Z) -> (B, 1)."""
+
+    def __init__(self, theta: float = 1.0):
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor([theta]))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.theta.expand(len(z), 1)
+
+
 # ---------------------------------------------------------------------------------------------
 # DCGAN for 28x28 digits (Radford et al. 2016), optionally class-conditional (Mirza & Osindero)
 # ---------------------------------------------------------------------------------------------
@@ -229,6 +241,12 @@ class DCGAN(nn.Module):
                labels: torch.Tensor | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
         """n digits (n, 1, 28, 28) in [0, 1]; pass `z` to decode given noise, `labels` for the
         conditional model. Uses G in eval mode (batch-norm running statistics)."""
+        if self.config.num_classes and (labels is None or len(labels) != n):
+            raise ValueError(
+                f"this GAN is conditional: it draws the digits you ask for. Pass labels=, {n} of "
+                f"them in 0..{self.config.num_classes - 1}, e.g. labels=torch.arange({n}) % 10")
+        if not self.config.num_classes and labels is not None:
+            raise ValueError("this GAN is unconditional: it takes no labels")
         was_training = self.G.training
         self.G.eval()
         z = self.noise(n, generator) if z is None else z

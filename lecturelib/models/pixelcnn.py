@@ -22,13 +22,13 @@ All likelihoods are in nats per digit; bits/dim = nats / (784 ln 2) (`lecturelib
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .vae import bernoulli_nll
+from .likelihood import bernoulli_nll
 
 HEIGHT = WIDTH = 28  # a digit; the models are fully convolutional, the sampler uses the shape given
 
@@ -68,33 +68,71 @@ def horizontal_mask(kernel_size: int, include_centre: bool) -> torch.Tensor:
 
 
 class MaskedConv2d(nn.Module):
-    """A 'same'-size convolution whose (kH, kW) kernel is multiplied by a fixed 0/1 mask.
+    """A 'same'-size convolution whose (kH, kW) kernel is multiplied by a fixed 0/1 mask:
 
-    Rows and columns where the mask is all zero would only ever multiply by zero, so the kernel
-    keeps just the mask's non-zero bounding box (a 3x3 type-B mask becomes 2x3) and the input is
-    padded to match: the same output as the full masked kernel, with fewer multiplications."""
+        y = conv2d(x, weight * mask) + bias,
+
+    which is the whole idea of a masked convolution. (Convolving with only the mask's non-zero
+    rows was tried as a speed-up: on 2 CPU cores it made no measurable difference.)"""
 
     def __init__(self, in_channels: int, out_channels: int, mask: torch.Tensor):
         super().__init__()
-        kh, kw = mask.shape
-        rows = mask.any(dim=1).nonzero().flatten()
-        cols = mask.any(dim=0).nonzero().flatten()
-        if len(rows) == 0:
+        if not mask.any():
             raise ValueError("the mask is all zeros: the convolution would see nothing")
-        top, bottom, left, right = rows[0].item(), rows[-1].item(), cols[0].item(), cols[-1].item()
-        self.register_buffer("mask", mask[top:bottom + 1, left:right + 1].clone(),
-                             persistent=False)
-        self.conv = nn.Conv2d(in_channels, out_channels, tuple(self.mask.shape), padding=0)
-        # F.pad order: (left, right, top, bottom); a negative pad crops (a mask without its centre row)
-        self.pad = (kw // 2 - left, right - kw // 2, kh // 2 - top, bottom - kh // 2)
+        kh, kw = mask.shape
+        self.register_buffer("mask", mask.clone().float(), persistent=False)  # (kH, kW)
+        conv = nn.Conv2d(in_channels, out_channels, (kh, kw))  # for PyTorch's default initialisation
+        self.weight = nn.Parameter(conv.weight.detach() * self.mask)  # (C_out, C_in, kH, kW)
+        self.bias = nn.Parameter(conv.bias.detach())  # (C_out,)
+        self.padding = (kh // 2, kw // 2)
 
     @classmethod
     def causal(cls, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-               mask_type: str) -> MaskedConv2d:
-        return cls(in_channels, out_channels, causal_mask(kernel_size, mask_type))
+               mask_type: str, mask_fn: Callable[..., torch.Tensor] | None = None) -> MaskedConv2d:
+        """A PixelCNN layer: `mask_fn(kernel_size, mask_type)` (default `causal_mask`) masks it."""
+        return cls(in_channels, out_channels, (mask_fn or causal_mask)(kernel_size, mask_type))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(F.pad(x, self.pad), self.conv.weight * self.mask, self.conv.bias)
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints of format 1 kept only the mask's non-zero box of the kernel, as
+        `conv.weight`; they load into the full kernel."""
+        if prefix + "conv.weight" in state_dict:
+            rows, cols = self.mask.any(1).nonzero().flatten(), self.mask.any(0).nonzero().flatten()
+            trimmed = state_dict.pop(prefix + "conv.weight")
+            full = trimmed.new_zeros(*trimmed.shape[:2], *self.mask.shape)
+            full[:, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] = trimmed
+            state_dict[prefix + "weight"] = full
+            state_dict[prefix + "bias"] = state_dict.pop(prefix + "conv.bias")
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampling: the chain rule run forwards, one pixel at a time
+# ---------------------------------------------------------------------------------------------
+
+class Samples(NamedTuple):
+    x: torch.Tensor  # (B, 1, H, W) digits in {0, 1}
+    probs: torch.Tensor  # (B, 1, H, W) p(x_i = 1 | x_<i) of every pixel as it was drawn
+
+
+def sample_pixel_by_pixel(logits_fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                          uniform: torch.Tensor, start: int = 0) -> Samples:
+    """The lecture's loop: for each pixel i in raster order, one pass of the network over the
+    whole image so far gives p(x_i = 1 | x_<i), and a coin decides: x_i = 1 when u_i < p.
+
+    x (B, 1, H, W): the pixels before raster index `start` are kept (given), the rest drawn in
+    place; uniform (B, H*W): one number in [0, 1) per pixel, so the same numbers give the same
+    digits whichever way the logits are computed."""
+    probs = torch.zeros_like(x)
+    width = x.shape[-1]
+    for i in range(start, x.shape[-2] * width):
+        row, col = divmod(i, width)
+        p = torch.sigmoid(logits_fn(x)[:, 0, row, col])  # (B,): a pass, for one pixel
+        probs[:, 0, row, col] = p
+        x[:, 0, row, col] = (uniform[:, i] < p).float()
+    return Samples(x, probs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,11 +162,12 @@ class AutoregressiveImageModel(nn.Module):
         """Mean negative log-likelihood, nats per digit: the training objective."""
         return -self.log_prob(x).mean()
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def sample(self, n: int | None = None, *, generator: torch.Generator | None = None,
-               given: torch.Tensor | None = None, num_given: int = 0, cropped: bool = True,
-               shape: tuple[int, int] = (HEIGHT, WIDTH), return_probs: bool = False):
-        """Draw digits pixel by pixel in raster order: x_i ~ Bernoulli(sigmoid(logit_i(x_<i))).
+               given: torch.Tensor | None = None, num_given: int = 0,
+               shape: tuple[int, int] = (HEIGHT, WIDTH), fast: bool = True) -> torch.Tensor:
+        """Draw digits pixel by pixel in raster order, x_i ~ Bernoulli(sigmoid(logit_i(x_<i))):
+        (n, 1, H, W) in {0, 1}. `sample_with_probs` also returns each p(x_i = 1 | x_<i).
 
         Args:
             n: number of digits (not needed when `given` is).
@@ -136,13 +175,18 @@ class AutoregressiveImageModel(nn.Module):
             given, num_given: completions: keep the first `num_given` pixels (raster order) of the
                 images `given` (B, 1, H, W) and sample the rest, e.g. num_given = 14 * 28 keeps the
                 top half.
-            cropped: run the network on the crop that the current pixel can see (`rows_above`
-                rows up and as many columns to either side) instead of the whole image: the
-                same logits, less work.
-            return_probs: also return p(x_i = 1 | x_<i) of every pixel as it was drawn.
-        Returns:
-            x (B, 1, H, W) in {0, 1}, and with return_probs the (B, 1, H, W) probabilities.
+            fast: compute each pixel's logit on only what it can see (`_draw_fast`); False runs
+                the lecture's loop, `sample_pixel_by_pixel`, a full pass per pixel. Both give the
+                same digits (tested).
         """
+        return self.sample_with_probs(n, generator=generator, given=given, num_given=num_given,
+                                      shape=shape, fast=fast).x
+
+    @torch.no_grad()
+    def sample_with_probs(self, n: int | None = None, *, generator: torch.Generator | None = None,
+                          given: torch.Tensor | None = None, num_given: int = 0,
+                          shape: tuple[int, int] = (HEIGHT, WIDTH), fast: bool = True) -> Samples:
+        """As `sample`, and p(x_i = 1 | x_<i) of every pixel as it was drawn."""
         height, width = shape if given is None else given.shape[-2:]
         if given is not None:
             _check_binary(given, "sample(given=...)")
@@ -156,30 +200,24 @@ class AutoregressiveImageModel(nn.Module):
         x = torch.zeros(n, 1, height, width, device=device)
         if given is not None:
             x.view(n, -1)[:, :num_given] = given.to(device).reshape(n, -1)[:, :num_given]
+        if fast:
+            return self._draw_fast(x, uniform, num_given)
+        return sample_pixel_by_pixel(self.logits, x, uniform, num_given)
+
+    def _draw_fast(self, x: torch.Tensor, uniform: torch.Tensor, start: int) -> Samples:
+        """The cropped sampler: output (r, c) sees at most `rows_above` rows up and as many columns
+        to either side, so each pass runs on that window only: the same logits, less work."""
         probs = torch.zeros_like(x)
-        self._sample_pixels(x, probs, uniform, num_given, cropped)
-        return (x, probs) if return_probs else x
-
-    def _sample_pixels(self, x: torch.Tensor, probs: torch.Tensor, uniform: torch.Tensor,
-                       start: int, cropped: bool) -> None:
-        """Fill x (in place) from raster index `start` on, one pixel per network pass."""
-        width = x.shape[-1]
-        reach = self.rows_above if cropped and self.rows_above is not None else max(x.shape[-2:])
-        for i in range(start, x.shape[-2] * width):
+        height, width = x.shape[-2:]
+        reach = self.rows_above if self.rows_above is not None else max(height, width)
+        for i in range(start, height * width):
             row, col = divmod(i, width)
-            # rows below `row` cannot matter; nor can rows or columns beyond the field's reach
-            top, left = max(0, row - reach), max(0, col - reach)
-            logits = self.logits(x[:, :, top:row + 1, left:col + reach + 1])
-            self._draw_pixel(x, probs, uniform, row, col, logits[:, 0, -1, col - left])
-
-    @staticmethod
-    def _draw_pixel(x: torch.Tensor, probs: torch.Tensor, uniform: torch.Tensor, row: int,
-                    col: int, logit: torch.Tensor) -> None:
-        """x[row, col] ~ Bernoulli(sigmoid(logit)) for every image (logit: (B,)), using the
-        uniform number kept for that pixel, so cropped and full passes draw the same digits."""
-        p = torch.sigmoid(logit)
-        probs[:, 0, row, col] = p
-        x[:, 0, row, col] = (uniform[:, row * x.shape[-1] + col] < p).float()
+            top, left = max(0, row - reach), max(0, col - reach)  # rows below cannot matter
+            window = x[:, :, top:row + 1, left:col + reach + 1]
+            p = torch.sigmoid(self.logits(window)[:, 0, -1, col - left])  # (B,)
+            probs[:, 0, row, col] = p
+            x[:, 0, row, col] = (uniform[:, i] < p).float()
+        return Samples(x, probs)
 
 
 def _check_binary(x: torch.Tensor, where: str) -> None:
@@ -223,9 +261,9 @@ class PixelCNNConfig:
 class ResidualBlock(nn.Module):
     """x + 1x1(ReLU(masked 3x3 B(ReLU(x)))): one step of depth, one more row of context."""
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, mask_fn: Callable[..., torch.Tensor] = causal_mask):
         super().__init__()
-        self.conv = MaskedConv2d.causal(channels, channels, 3, "B")
+        self.conv = MaskedConv2d.causal(channels, channels, 3, "B", mask_fn)
         self.project = nn.Conv2d(channels, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -244,11 +282,13 @@ class PixelCNN(AutoregressiveImageModel):
     Output (r, c) sees a triangle-ish region above and to the left, with a blind spot to the
     upper right that grows with depth (van den Oord et al. 2016b, Fig. 1)."""
 
-    def __init__(self, config: PixelCNNConfig = PixelCNNConfig()):
+    def __init__(self, config: PixelCNNConfig = PixelCNNConfig(),
+                 mask_fn: Callable[..., torch.Tensor] = causal_mask):
+        """mask_fn(kernel_size, mask_type) makes every mask (notebook 03's exercise passes its own)."""
         super().__init__()
         self.config = config
-        self.first = MaskedConv2d.causal(1, config.channels, config.first_kernel, "A")
-        self.blocks = nn.Sequential(*[ResidualBlock(config.channels)
+        self.first = MaskedConv2d.causal(1, config.channels, config.first_kernel, "A", mask_fn)
+        self.blocks = nn.Sequential(*[ResidualBlock(config.channels, mask_fn)
                                       for _ in range(config.num_blocks)])
         self.head = output_head(config.channels, config.head_channels)
         self.rows_above = config.first_kernel // 2 + config.num_blocks  # each 3x3 adds one row

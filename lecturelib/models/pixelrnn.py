@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .pixelcnn import AutoregressiveImageModel, MaskedConv2d, output_head
+from .pixelcnn import AutoregressiveImageModel, MaskedConv2d, Samples, output_head
 
 
 @dataclass
@@ -109,12 +109,10 @@ class RowLSTM(AutoregressiveImageModel):
             new_states.append(state)
         return self.head(features[:, :, None])[:, 0, 0], new_states  # (B, W)
 
-    def _sample_pixels(self, x: torch.Tensor, probs: torch.Tensor, uniform: torch.Tensor,
-                       start: int, cropped: bool) -> None:
+    def _draw_fast(self, x: torch.Tensor, uniform: torch.Tensor, start: int) -> Samples:
         """Row by row: each pixel reruns only the current row's step from the stored states of
-        the row above. With cropped=False, every pixel reruns the whole network instead."""
-        if not cropped:
-            return super()._sample_pixels(x, probs, uniform, start, cropped)
+        the row above, instead of the whole network."""
+        probs = torch.zeros_like(x)
         height, width = x.shape[-2:]
         states = [layer.initial_state(x) for layer in self.layers]
         for row in range(height):
@@ -122,5 +120,8 @@ class RowLSTM(AutoregressiveImageModel):
                 if row * width + col < start:  # a given pixel: keep it
                     continue
                 logits, _ = self._row(x, row, states)
-                self._draw_pixel(x, probs, uniform, row, col, logits[:, col])
+                p = torch.sigmoid(logits[:, col])  # (B,)
+                probs[:, 0, row, col] = p
+                x[:, 0, row, col] = (uniform[:, row * width + col] < p).float()
             _, states = self._row(x, row, states)  # the finished row's state, for the next row
+        return Samples(x, probs)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from .autoencoder import ConvDecoder, ConvEncoder
+from .likelihood import bernoulli_nll
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -56,12 +56,6 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
 
-def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """-log p(x | logits) = -sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s = sigmoid(logits),
-    per example: (B, C, H, W) -> (B,)."""
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
-
-
 def negative_elbo(output: VAEOutput, x: torch.Tensor, beta: float = 1.0) -> LossTerms:
     """-ELBO = E_q[-log p(x|z)] + beta * KL(q(z|x) || p(z)), averaged over the batch.
     beta = 1 is the VAE; other values trade reconstruction against the prior (beta-VAE)."""
@@ -77,6 +71,19 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
     if noise is None:
         noise = torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * noise
+
+
+def iwae_estimate(log_weights: torch.Tensor) -> torch.Tensor:
+    """log (1/k) sum_j w_j from log-weights (k, B) -> (B,), stably: the w_j of a digit are around
+    e^-100 and underflow to 0 in float32, their logs do not."""
+    return torch.logsumexp(log_weights, dim=0) - math.log(len(log_weights))
+
+
+def prior_quantile_grid(steps: int, low: float = 0.03, high: float = 0.97) -> torch.Tensor:
+    """A steps x steps grid of 2-D codes at the quantiles of N(0, I), (steps^2, 2), row by row
+    from the top left: through the Gaussian inverse CDF, so every cell holds the same prior mass."""
+    q = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(low, high, steps))
+    return torch.stack(torch.meshgrid(q, q.flip(0), indexing="xy"), -1).reshape(-1, 2)
 
 
 def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -135,16 +142,14 @@ class VAE(nn.Module):
         return probs
 
     @torch.no_grad()
-    def iwae_log_likelihood(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None,
-                            chunk: int = 100, decode_batch: int = 2000) -> torch.Tensor:
-        """Importance-weighted estimate of log p(x) per digit (B,) with k samples of q(z|x)
-        (Burda et al. 2016):
-
-            log p(x) ~ log (1/k) sum_j p(x|z_j) p(z_j) / q(z_j|x),   z_j ~ q(z|x).
-
-        k = 1 is the ELBO (in expectation); the bound tightens as k grows. Computed in log
-        space with logsumexp; samples drawn `chunk` at a time, and decoded `decode_batch` codes
-        at a time, to bound memory (500 digits x 100 samples at once would take gigabytes)."""
+    def log_weights(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None,
+                    chunk: int = 100, decode_batch: int = 2000) -> torch.Tensor:
+        """Importance log-weights log w_j = log p(x|z_j) + log p(z_j) - log q(z_j|x) of k samples
+        z_j ~ q(z|x) per digit: (k, B). Samples are drawn `chunk` at a time, and decoded
+        `decode_batch` codes at a time, to bound memory (500 digits x 100 samples at once would
+        take gigabytes)."""
+        if k < 1:
+            raise ValueError(f"k is a number of samples, at least 1; got {k}")
         mu, logvar = self.encode(x)  # (B, D)
         log_weights = []
         for start in range(0, k, chunk):
@@ -156,4 +161,24 @@ class VAE(nn.Module):
             log_pz = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))  # (m, B)
             log_qz = gaussian_log_prob(z, mu, logvar)  # (m, B)
             log_weights.append(log_px_z + log_pz - log_qz)
-        return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(k)  # (B,)
+        return torch.cat(log_weights)
+
+    @torch.no_grad()
+    def traverse(self, code: torch.Tensor, dims: Sequence[int], values: torch.Tensor) -> torch.Tensor:
+        """Decode `code` (D,) with dimension d set to each of `values`, for each d in `dims`:
+        (len(dims) * len(values), 1, 28, 28), one row of images per dimension."""
+        codes = code.repeat(len(dims), len(values), 1)  # (dims, values, D)
+        for row, d in enumerate(dims):
+            codes[row, :, d] = values
+        return self.decode(codes.flatten(0, 1))
+
+    def iwae_log_likelihood(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None,
+                            chunk: int = 100, decode_batch: int = 2000) -> torch.Tensor:
+        """Importance-weighted estimate of log p(x) per digit (B,) with k samples of q(z|x)
+        (Burda et al. 2016):
+
+            log p(x) ~ log (1/k) sum_j p(x|z_j) p(z_j) / q(z_j|x),   z_j ~ q(z|x).
+
+        k = 1 is the ELBO (in expectation); the bound tightens as k grows. Computed in log
+        space with logsumexp: the weights themselves underflow."""
+        return iwae_estimate(self.log_weights(x, k, generator, chunk, decode_batch))

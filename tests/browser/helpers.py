@@ -57,16 +57,20 @@ MEASURE_SLIDES = """() => Reveal.getSlides().map((slide, index) => {
 })"""
 
 
+MATHJAX_IDLE = "window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0"
+
+
 def open_deck(browser, deck: Path):
     """A page showing `deck` (offline), ready: reveal.js started and MathJax done."""
     page = browser.new_page(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
     refused = block_network(page, ("file:", "data:", "about:"))
     page.goto(deck.as_uri())
     page.wait_for_selector(".reveal.ready", timeout=30_000, state="attached")
-    page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
-                           "&& MathJax.Hub.queue.running === 0", timeout=60_000)
+    page.wait_for_function(MATHJAX_IDLE, timeout=60_000)
     # reveal.js is a require.js module in nbconvert's decks: make it reachable as window.Reveal.
     page.evaluate("window.Reveal = window.Reveal || requirejs.s.contexts._.defined['vendor/reveal.js/dist/reveal.js']")
+    # No slide transitions: a slide is measured once it is laid out where it will stay.
+    page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
     page.wait_for_timeout(300)
     return page, refused
 
@@ -78,8 +82,18 @@ def measure_slides(page) -> list[dict]:
     heights = []
     for index in range(count):
         page.evaluate(f"Reveal.slide(...Object.values(Reveal.getIndices(Reveal.getSlides()[{index}])).slice(0, 2))")
-        page.wait_for_timeout(50)
-        heights.append(page.evaluate(f"Reveal.getSlides()[{index}].scrollHeight"))
+        # The deck re-renders a slide's maths when it becomes current, some 100 ms later: a
+        # height counts once it has held for 300 ms.
+        height, held = None, 0
+        for _ in range(40):
+            page.wait_for_timeout(75)
+            page.wait_for_function(MATHJAX_IDLE, timeout=30_000)
+            current = page.evaluate(f"Reveal.getSlides()[{index}].scrollHeight")
+            held = held + 1 if current == height else 0
+            height = current
+            if held == 4:
+                break
+        heights.append(height)
     slides = page.evaluate(MEASURE_SLIDES)
     for slide, height in zip(slides, heights):
         slide["height"] = height

@@ -66,3 +66,38 @@ def test_rise_view_shows_the_widget_cells_figure(browser, lab, widget_notebook):
     cell = page.locator(".jp-CodeCell", has_text="interactive_plot(").first
     assert cell.locator(".jp-OutputArea-output img").count() >= 1, "the widget cell shows no figure"
     page.close()
+
+
+CONTENT_BOTTOM = """() => {  // the lowest visible box of the current slide, in window pixels
+    const slides = document.querySelectorAll('.reveal .slides section.present');
+    const slide = slides[slides.length - 1];
+    let bottom = 0;
+    for (const el of slide.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width > 0 && box.height > 0) bottom = Math.max(bottom, box.bottom);
+    }
+    return {bottom: bottom, figure: slide.querySelector('.jp-OutputArea-output img') !== null};
+}"""
+
+
+def test_rise_first_slide_with_a_figure_fits_the_window(browser, lab):
+    """Live RISE shows code as it is (hide-input or not): the first slide of notebook 00 that
+    carries a figure, with its code, fits a 1280x800 window."""
+    base, token, _ = lab
+    notebook = notebooks()[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base}/rise/{notebook.name}?token={token}")
+    page.wait_for_selector(".reveal .slides section.present", state="attached", timeout=120_000)
+    page.wait_for_timeout(3000)
+    for _ in range(60):  # forward, slide by slide and fragment by fragment, to the first figure
+        state = page.evaluate(CONTENT_BOTTOM)
+        if state["figure"]:
+            break
+        page.keyboard.press("Space")
+        page.wait_for_timeout(400)
+    assert state["figure"], f"no slide with a figure within 60 steps of {notebook.name}"
+    page.wait_for_timeout(1500)  # images laid out
+    state = page.evaluate(CONTENT_BOTTOM)
+    page.screenshot(path=str(ARTIFACTS / "rise_first_figure.png"))
+    assert state["bottom"] <= 800, f"RISE: the first slide with a figure ends at {state['bottom']:.0f} px of 800"
+    page.close()

@@ -1,0 +1,111 @@
+"""Exercises of the recap: two models placed in the taxonomy, a ranking by a column of the table,
+and the price of sequential sampling read from it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from . import Case, Exercise, Question, numeric_verdict, sizes
+
+BRANCHES = ("fully visible belief net", "change of variables", "variational", "Markov chain", "direct")
+
+# ---------------------------------------------------------------------------------------------
+# 07.1 and 07.2 · place a model in the tree
+# ---------------------------------------------------------------------------------------------
+
+realnvp_branch = Question(
+    name="06.1 · RealNVP's branch",
+    choices=BRANCHES,
+    answer="change of variables",
+    replies={
+        "fully visible belief net": "a fully visible belief net factorises p(x) pixel by pixel with the "
+                                    "chain rule; RealNVP maps the whole image through one invertible function.",
+        "variational": "RealNVP needs no bound: the change-of-variables formula gives log p(x) exactly.",
+        "Markov chain": "no chain is run: one pass of f gives log p(x), one pass of its inverse a sample.",
+        "direct": "a direct implicit model (a GAN) gives samples only; RealNVP also gives log p(x) exactly.",
+    },
+    why="an invertible f with a cheap Jacobian determinant: exact log p(x) (explicit, tractable) and "
+        "one-pass sampling through f's inverse.",
+)
+
+diffusion_branch = Question(
+    name="06.2 · a diffusion model's branch",
+    choices=BRANCHES,
+    answer="variational",
+    replies={
+        "Markov chain": "it samples by running a chain of denoising steps, but the tree sorts by the "
+                        "density: it is trained with a variational bound on log p(x), like the VAE.",
+        "fully visible belief net": "it does not factorise p(x) over pixels; its latent variables are "
+                                    "the noisy images x_1 .. x_T.",
+        "change of variables": "its denoising steps are not an invertible map with a Jacobian: "
+                               "log p(x) is bounded, not computed exactly.",
+        "direct": "it writes p(x) down (as a latent variable model) and bounds it; a direct implicit "
+                  "model offers samples only.",
+    },
+    why="a latent variable model whose encoder is fixed (add noise step by step) and whose decoder "
+        "learns to remove it; trained with the ELBO: explicit, approximate, variational.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 07.3 · rank by a column
+# ---------------------------------------------------------------------------------------------
+
+
+class _Row(NamedTuple):
+    label: str
+    test_nll: float | None
+
+
+def _rank_cases(generator: torch.Generator) -> list[Case]:
+    cases = []
+    for n in (sizes(generator, 4, 9), 2, 12):
+        nll = (80 + 100 * torch.rand(n, generator=generator)).tolist()
+        missing = torch.rand(n, generator=generator) < 0.3
+        rows = [_Row(f"model {chr(65 + i)}", None if missing[i] else round(v, 2)) for i, v in enumerate(nll)]
+        cases.append(Case(f"{n} rows, {int(missing.sum())} without a likelihood", (rows,)))
+    return cases
+
+
+def _ranking(rows) -> list[str]:
+    return [row.label for row in sorted((row for row in rows if row.test_nll is not None),
+                                        key=lambda row: row.test_nll)]
+
+
+def _use_ranking(answer, rows=None) -> str:
+    if rows is None:
+        return "a ranking of rows."
+    return "the table's rows with a test NLL, best first: " + ", ".join(answer(rows)) + "."
+
+
+ranking = Exercise(
+    name="06.3 · rank by the NLL column",
+    reference=_ranking,
+    cases=_rank_cases,
+    mistakes={
+        "worst first: a lower NLL is better (fewer nats per digit), so sort in increasing order.":
+            lambda rows: _ranking(rows)[::-1],
+        "rows without a likelihood are in the ranking: keep only rows whose test_nll is not None.":
+            lambda rows: [row.label for row in sorted(rows, key=lambda row: (row.test_nll is None,
+                                                                             row.test_nll or 0))],
+        "ranked by label, not by NLL.":
+            lambda rows: sorted(row.label for row in rows if row.test_nll is not None),
+    },
+    hint="[row.label for row in sorted(rows with a test_nll, key=lambda row: row.test_nll)]",
+    use=_use_ranking,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 07.4 · the price of sequential sampling
+# ---------------------------------------------------------------------------------------------
+
+
+def sampling_ratio(answer, table) -> None:
+    """How many batches of 64 the DCGAN draws while the PixelCNN draws one, from the table."""
+    expected = table["PixelCNN"].seconds_64 / table["DCGAN"].seconds_64
+    print(numeric_verdict("06.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
+        "inverted: that is the DCGAN's time over the PixelCNN's. Divide the PixelCNN's seconds by "
+        "the DCGAN's.": 1 / expected,
+    }, hint="table['PixelCNN'].seconds_64 / table['DCGAN'].seconds_64").message)

@@ -1,0 +1,32 @@
+"""The likelihood of binary pixels, shared by every explicit model of the course.
+
+Independent pixels (notebook 00), the PixelCNN and PixelRNN (03, one Bernoulli per pixel given
+the pixels before it) and the VAE's decoder (04, one Bernoulli per pixel given the code) all score
+a binarized digit the same way: a logit per pixel, and the negative log-likelihood summed over the
+pixels, in nats per digit.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+
+def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """-log p(x | logits) = -sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s = sigmoid(logits),
+    per example: (B, C, H, W) -> (B,).
+
+    x must be binary: a grey pixel has no Bernoulli likelihood, and the number computed for one
+    would read like a likelihood without being one."""
+    require_binary(x)
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def require_binary(x: torch.Tensor) -> None:
+    """Refuse grey pixels where a likelihood of binary ones is computed, naming the fix."""
+    if ((x != 0) & (x != 1)).any():
+        grey = ((x != 0) & (x != 1)).float().mean().item()
+        raise ValueError(
+            f"{grey:.0%} of the pixels are neither 0 nor 1: a Bernoulli likelihood scores binarized "
+            "digits only. Binarize first: data.load_binarized_test() for the test digits, or "
+            "data.binarize_dynamic(x) for grey ones.")
