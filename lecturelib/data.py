@@ -4,7 +4,7 @@
     x_bin = binarize_static(x, seed=0)     # the same {0, 1} digits on every run
     loader = TensorLoader(x, y, batch_size=128, shuffle=True, generator=g)
 
-The shipped set is 8,000 train / 2,000 test digits (see data/README.md for provenance, licence
+The shipped set is 8,000 train / 2,000 test digits (see data/digits/README.md for provenance, licence
 and checksums). It is the default everywhere; `source="torchvision"` switches to the full 70,000
 MNIST digits for those with internet access. Everything lives in memory as tensors: slicing a
 tensor per batch is many times faster than a per-image Dataset with PIL transforms.
@@ -155,6 +155,22 @@ def binarize_dynamic(x: torch.Tensor, generator: torch.Generator | None = None) 
     """Sample fresh {0,1} pixels on every call: a new binarization per batch during training,
     which acts as data augmentation and reduces overfitting."""
     return torch.bernoulli(x, generator=generator)
+
+
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Move each image (B, C, H, W) by its own random whole number of pixels, up to `max_shift`
+    in each direction, filling with 0: augmentation that keeps a digit a digit."""
+    if max_shift < 1:
+        return x
+    offsets = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=generator)
+    padded = torch.nn.functional.pad(x, (max_shift,) * 4)
+    out = torch.empty_like(x)
+    height, width = x.shape[-2:]
+    for dy, dx in offsets.unique(dim=0).tolist():  # at most (2 max_shift + 1)^2 groups
+        chosen = ((offsets[:, 0] == dy) & (offsets[:, 1] == dx)).nonzero().flatten()
+        top, left = max_shift - dy, max_shift - dx
+        out[chosen] = padded[chosen, :, top:top + height, left:left + width]
+    return out
 
 
 class TensorLoader:

@@ -43,7 +43,7 @@ def nats_per_image(bits_per_dimension: float, num_dims: int = DIGIT_DIMS) -> flo
 # Fréchet classifier distance
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class ClassifierConfig:
     feature_dim: int = 128  # width of the penultimate layer, where the Fréchet distance is taken
 

@@ -38,19 +38,14 @@ from typing import Sequence
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from .checkpoints import SamplesError, load_samples, read_manifest, store_samples
-from .data import binarize_static, load_binarized_test, load_digits
-from .metrics import (DigitClassifier, SpreadFCD, bits_per_dim, confident_share, fcd_floor,
-                      fcd_with_spread)
+from .checkpoints import load_log_likelihoods, load_samples, read_manifest, store_samples
+from .data import load_binarized_test, load_digits
+from .metrics import DigitClassifier, SpreadFCD, bits_per_dim, confident_share, fcd_with_spread
 from .models.baselines import IndependentPixels, PCAMixture
-from .recipes import FCD_SAMPLES, RECIPES, load_pretrained
+from .recipes import (FCD_SAMPLES, RECIPES, SAMPLE_CHUNK, STORED, as_coins,
+                      binary_floor, check_first_chunk, draw_in_chunks, draw_samples, load_pretrained)
 
-SAMPLE_CHUNK = 64  # digits per seeded chunk; the timing column draws chunk 0
-STORED = ("row_lstm", "pixelcnn", "gated_pixelcnn")  # too slow to sample 2,000 digits live
-SAMPLE_BINARIZATION_SEED = 1  # grey samples -> coins (the test digits use seed 0, data.TEST_BINARIZATION_SEED)
-FLOOR_BINARIZATION_SEED = 2  # the real training digits of the floor -> coins
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,14 +149,15 @@ def num_parameters(model: nn.Module) -> int:
 
 def test_log_likelihoods(models: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
     """Per-digit test log-likelihoods (2,000,) of every model that has one, by kind (exact,
-    elbo, iwae100): each checkpoint's recipe computes its own (the manifest's numbers are their
-    means); the independent pixels' is exact."""
+    elbo, iwae100). A checkpoint's were computed by its recipe when it was made and stored beside
+    it (`checkpoints.load_log_likelihoods`; tests/test_pretrained.py recomputes them and the
+    manifest's numbers are their means); the independent pixels' are computed now."""
     results = {}
     for source in dict.fromkeys(c.source for c in CONTENDERS if c.nll):
         if source in BASELINES:
             results[source] = {"exact": models[source].log_prob(load_binarized_test().x)}
         else:
-            values = RECIPES[source].test_log_likelihoods(models[source])
+            values = load_log_likelihoods(source)
             results[source] = {kind: values[kind] for kind in LIKELIHOOD_KINDS if kind in values}
     return results
 
@@ -182,10 +178,7 @@ def draw_chunks(source: str, model: nn.Module, n: int, chunk: int = SAMPLE_CHUNK
                 progress: bool = False) -> torch.Tensor:
     """n digits, drawn `chunk` at a time with the generators seeded 0, 1, 2, ...; the first
     chunk equals draw(source, model, chunk, torch.Generator().manual_seed(0))."""
-    starts = range(0, n, chunk)
-    parts = [draw(source, model, min(chunk, n - start), torch.Generator().manual_seed(i))
-             for i, start in enumerate(tqdm(starts, desc=source, unit="chunk", disable=not progress))]
-    return torch.cat(parts)
+    return draw_in_chunks(lambda k, g: draw(source, model, k, g), n, chunk, progress, source)
 
 
 def time_sampling(models: dict[str, nn.Module], n: int = SAMPLE_CHUNK) -> dict[str, tuple[float, torch.Tensor]]:
@@ -198,16 +191,6 @@ def time_sampling(models: dict[str, nn.Module], n: int = SAMPLE_CHUNK) -> dict[s
     return results
 
 
-def check_stored_samples(source: str, first_chunk: torch.Tensor) -> None:
-    """The stored digits must begin with the chunk drawn live (seed 0), digit for digit."""
-    stored = load_samples(source)[:len(first_chunk)]
-    if not torch.equal(stored, first_chunk):
-        differ = (stored != first_chunk).flatten(1).any(1).sum().item()
-        raise SamplesError(f"The stored samples of {source!r} do not start with the digits drawn now "
-                           f"with seed 0 ({differ} of {len(first_chunk)} differ). Draw them again with "
-                           f"`python -m lecturelib.recap --draw-samples {source}`.")
-
-
 def all_samples(models: dict[str, nn.Module], first_chunks: dict[str, torch.Tensor] | None = None
                 ) -> dict[str, torch.Tensor]:
     """FCD_SAMPLES digits of every model: stored ones for the slow pixel models (checked against
@@ -216,7 +199,7 @@ def all_samples(models: dict[str, nn.Module], first_chunks: dict[str, torch.Tens
     for source, model in models.items():
         if source in STORED:
             if first_chunks is not None:
-                check_stored_samples(source, first_chunks[source])
+                check_first_chunk(source, first_chunks[source])
             samples[source] = load_samples(source)
         else:
             samples[source] = draw_chunks(source, model, FCD_SAMPLES)
@@ -227,19 +210,13 @@ def all_samples(models: dict[str, nn.Module], first_chunks: dict[str, torch.Tens
 # Sample quality, every model in one domain: binary digits
 # ---------------------------------------------------------------------------------------------
 
-def as_coins(images: torch.Tensor, seed: int) -> torch.Tensor:
-    """Grey images -> {0, 1} by one Bernoulli draw per pixel; {0, 1} images stay as they are."""
-    return binarize_static(images, seed=seed)
-
-
 def sample_quality(samples: dict[str, torch.Tensor], classifier: DigitClassifier
                    ) -> tuple[dict[str, SpreadFCD], SpreadFCD, dict[str, float]]:
     """In the binary domain: each model's FCD to the binarized test digits (with its spread), the
     floor (binarized training digits, same test digits), and the share of readable samples."""
-    x_train, _ = load_digits("train")
     x_test = load_binarized_test().x
-    floor = fcd_floor(as_coins(x_train, FLOOR_BINARIZATION_SEED), x_test, classifier, FCD_SAMPLES)
-    coins = {source: as_coins(images, SAMPLE_BINARIZATION_SEED) for source, images in samples.items()}
+    floor = binary_floor(classifier)
+    coins = {source: as_coins(images) for source, images in samples.items()}
     fcds = {source: fcd_with_spread(images, x_test, classifier) for source, images in coins.items()}
     readable = {source: confident_share(images, classifier) for source, images in coins.items()}
     return fcds, floor, readable
@@ -345,12 +322,21 @@ def table_html(rows: Sequence[Row]) -> str:
 def store_all_samples(names: Sequence[str]) -> None:
     """Draw FCD_SAMPLES digits from each named checkpoint and store them (`--draw-samples`)."""
     for name in names:
-        print(f"{name}: drawing {FCD_SAMPLES} digits pixel by pixel", flush=True)
-        model = load_pretrained(name)
+        print(f"{name}: drawing {FCD_SAMPLES} digits", flush=True)
         start = time.perf_counter()
-        samples = draw_chunks(name, model, FCD_SAMPLES, progress=True)
+        samples = draw_samples(RECIPES[name], load_pretrained(name), progress=True)
         path = store_samples(name, samples, chunk=SAMPLE_CHUNK, seconds=time.perf_counter() - start)
         print(f"  wrote {path}", flush=True)
+
+
+def check_claims(claims: dict[str, bool]) -> None:
+    """Print each claim about the table with whether it holds; fail naming every one that does not
+    (a retrained checkpoint can change a ranking: then the text that makes the claim must change)."""
+    for claim, holds in claims.items():
+        print(("holds   " if holds else "FAILS   ") + claim)
+    failed = [claim for claim, holds in claims.items() if not holds]
+    if failed:
+        raise AssertionError("claims that no longer hold: " + "; ".join(failed))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -360,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "comparison table of the recap notebook.")
     parser.add_argument("--json", metavar="PATH", help="also write the table to this JSON file")
     parser.add_argument("--draw-samples", nargs="*", metavar="NAME", choices=STORED,
-                        help=f"draw and store the {FCD_SAMPLES} samples of these pixel models "
+                        help=f"draw and store the {FCD_SAMPLES} samples of these slow samplers "
                              f"(default: all of {', '.join(STORED)}), then exit")
     args = parser.parse_args(argv)
     if args.draw_samples is not None:
@@ -382,12 +368,3 @@ def main(argv: Sequence[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-
-def check_claims(claims: dict[str, bool]) -> None:
-    """Print each claim about the table with whether it holds; fail naming every one that does not
-    (a retrained checkpoint can change a ranking: then the text that makes the claim must change)."""
-    for claim, holds in claims.items():
-        print(("holds   " if holds else "FAILS   ") + claim)
-    failed = [claim for claim, holds in claims.items() if not holds]
-    if failed:
-        raise AssertionError("claims that no longer hold: " + "; ".join(failed))

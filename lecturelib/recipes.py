@@ -14,23 +14,26 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from .checkpoints import load_checkpoint, load_weights, record_metric, save_checkpoint
+from .checkpoints import (SamplesError, load_checkpoint, load_samples, load_weights, record_metric,
+                          save_checkpoint, store_log_likelihoods, store_samples)
 from .config import set_seed
-from .data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
-from .metrics import (ClassifierConfig, DigitClassifier, bits_per_dim, classifier_accuracy, fcd_floor,
-                      frechet_classifier_distance)
+from .data import (TensorLoader, binarize_dynamic, binarize_static, load_binarized_test, load_digits,
+                   random_shift)
+from .metrics import (ClassifierConfig, DigitClassifier, SpreadFCD, bits_per_dim, classifier_accuracy,
+                      confident_share, fcd_floor, fcd_with_spread, frechet_classifier_distance)
 from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
 from .models.gan import DCGAN, DCGANConfig
 from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from .models.pixelrnn import RowLSTM, RowLSTMConfig
 from .models.likelihood import bernoulli_nll
 from .models.vae import VAE, VAEConfig, gaussian_kl
-from .train import History, default_loss, fit, fit_gan
+from .train import Callback, History, StepSchedule, WeightAverage, default_loss, fit, fit_gan
 
 
 def sample_digits(model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
@@ -39,38 +42,133 @@ def sample_digits(model: nn.Module, n: int, generator: torch.Generator) -> torch
 
 
 @dataclasses.dataclass(frozen=True)
+class Training:
+    """How a checkpoint is trained: every setting, written to the manifest beside the command."""
+
+    epochs: int
+    batch_size: int = 128
+    lr: float = 1e-3  # Adam's learning rate (both players' for a GAN)
+    schedule: str = "constant"  # "cosine": from lr down to 0 over the run (per step)
+    dynamic_binarization: bool = False  # a fresh {0, 1} draw of every digit in every batch
+    shift: int = 0  # augmentation: move each digit by up to this many pixels, every batch
+    ema: float | None = None  # evaluate and ship an exponential moving average of the weights
+    with_labels: bool = False  # batches are (x, y), the loss model.loss(x, y) (the classifier)
+    seed: int = 0
+    options: tuple[tuple[str, Any], ...] = ()  # more keywords for the trainer (a GAN's r1_gamma)
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError(f"epochs, batch_size and lr must be positive: {self}")
+        if self.schedule not in ("constant", "cosine"):
+            raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
+        if self.ema is not None and not 0 < self.ema < 1:
+            raise ValueError(f"ema is a decay in (0, 1) or None, got {self.ema}")
+
+
+@dataclasses.dataclass(frozen=True)
 class Recipe:
     name: str
     description: str
-    config: Any  # the model's config dataclass, as trained
+    config: Any  # the model's (frozen) config dataclass, as trained
     build: Callable[[Any], nn.Module]  # config -> fresh model
-    train: Callable[[nn.Module, int, torch.Generator], Any]  # model, epochs, generator
-    evaluate: Callable[[nn.Module], dict[str, float]]  # model -> metrics on the test split
-    num_epochs: int  # full training
+    train: Callable[..., Any]  # (model, training, generator, progress) -> History
+    training: Training
+    evaluate: Callable[..., dict[str, float]]  # model (, per-digit log-likelihoods) -> test metrics
     rtol: float = 1e-3  # re-evaluated metric vs manifest (thread counts change late digits)
     draw: Callable[[nn.Module, int, torch.Generator], torch.Tensor] = sample_digits  # how it makes digits
     # per-digit test log-likelihoods by kind (exact / elbo / iwae100), for models that have one
     test_log_likelihoods: Callable[[nn.Module], dict[str, torch.Tensor]] | None = None
+    # too slow to draw 2,000 digits live: they are drawn when the checkpoint is made, and stored
+    stored_samples: bool = False
+    metric_from_samples: bool = False  # evaluate(model, samples): its metric is about samples
 
 
 # ---------------------------------------------------------------------------------------------
-# Training on the shipped digits: one function, a few switches
+# Samples in one domain: binary digits, drawn in seeded chunks
 # ---------------------------------------------------------------------------------------------
 
-def train_on_digits(model: nn.Module, num_epochs: int, generator: torch.Generator,
-                    progress: bool = True, *, batch_size: int = 128,
-                    dynamic_binarization: bool = False, with_labels: bool = False) -> History:
-    """`fit` with Adam (lr 1e-3) on the 8,000 training digits, shuffled by `generator`.
+FCD_SAMPLES = 2000  # as many samples as test digits
+SAMPLE_CHUNK = 64  # digits per seeded chunk (seeds 0, 1, 2, ...); chunk 0 is redrawn live to check
+SAMPLE_BINARIZATION_SEED = 1  # grey samples -> coins (the test digits use data.TEST_BINARIZATION_SEED)
+FLOOR_BINARIZATION_SEED = 2  # the real training digits of the floor -> coins
 
-    dynamic_binarization: a fresh {0,1} draw of every digit in every batch (the likelihood
-        models: it acts as data augmentation, and keeps a model from memorising 8,000 digits);
-    with_labels: batches are (x, y) and the loss is model.loss(x, y) (the classifier)."""
-    x, y = load_digits("train")
-    loader = TensorLoader(*((x, y) if with_labels else (x,)), batch_size=batch_size, shuffle=True,
-                          generator=generator,
-                          transform=binarize_dynamic if dynamic_binarization else None)
-    loss_fn = (lambda m, batch: m.loss(*batch)) if with_labels else default_loss
-    return fit(model, loader, num_epochs=num_epochs, lr=1e-3, progress=progress, loss_fn=loss_fn)
+
+def as_coins(images: torch.Tensor, seed: int = SAMPLE_BINARIZATION_SEED) -> torch.Tensor:
+    """Grey images -> {0, 1} by one Bernoulli draw per pixel; {0, 1} images stay as they are:
+    every model's samples scored in the domain its likelihood (if any) lives in."""
+    return binarize_static(images, seed=seed)
+
+
+def draw_in_chunks(draw: Callable[[int, torch.Generator], torch.Tensor], n: int,
+                   chunk: int = SAMPLE_CHUNK, progress: bool = False, desc: str = "samples") -> torch.Tensor:
+    """n digits, drawn `chunk` at a time with generators seeded 0, 1, 2, ...: the first chunk is
+    exactly draw(chunk, torch.Generator().manual_seed(0))."""
+    starts = range(0, n, chunk)
+    return torch.cat([draw(min(chunk, n - start), torch.Generator().manual_seed(i))
+                      for i, start in enumerate(tqdm(starts, desc=desc, unit="chunk", disable=not progress))])
+
+
+def draw_samples(recipe: Recipe, model: nn.Module, progress: bool = False) -> torch.Tensor:
+    """The FCD_SAMPLES digits of a checkpoint, as coins: what data/samples/NAME.pt stores."""
+    return as_coins(draw_in_chunks(lambda n, g: recipe.draw(model, n, g), FCD_SAMPLES,
+                                   progress=progress, desc=recipe.name))
+
+
+def check_first_chunk(name: str, first_chunk: torch.Tensor) -> None:
+    """The stored digits of NAME must begin with the chunk drawn live (seed 0), as coins."""
+    stored = load_samples(name)[:len(first_chunk)]
+    if not torch.equal(stored, as_coins(first_chunk)):
+        differ = (stored != as_coins(first_chunk)).flatten(1).any(1).sum().item()
+        raise SamplesError(f"The stored samples of {name!r} do not start with the digits drawn now "
+                           f"with seed 0 ({differ} of {len(first_chunk)} differ). Draw them again with "
+                           f"`python -m lecturelib.recap --draw-samples {name}`.")
+
+
+def binary_floor(classifier: DigitClassifier) -> SpreadFCD:
+    """The FCD floor in the binary domain: binarized training digits against the binarized test
+    digits, FCD_SAMPLES at a time (`metrics.fcd_floor`)."""
+    x_train, _ = load_digits("train")
+    return fcd_floor(as_coins(x_train, FLOOR_BINARIZATION_SEED), load_binarized_test().x, classifier,
+                     FCD_SAMPLES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training on the shipped digits: one function, the settings of a Training
+# ---------------------------------------------------------------------------------------------
+
+def train_on_digits(model: nn.Module, training: Training, generator: torch.Generator,
+                    progress: bool = True, *, x: torch.Tensor | None = None,
+                    y: torch.Tensor | None = None, val_loader: Any = None,
+                    callbacks: Sequence[Callback] = ()) -> History:
+    """`fit` with Adam on the 8,000 training digits (or the given x, y), shuffled by
+    `generator`, as `training` says; with `training.ema` the model ends with the averaged
+    weights (and val_loader, when given, is scored with them)."""
+    if x is None:
+        x, y = load_digits("train")
+    transform = _augmentation(training, generator)
+    loader = TensorLoader(*((x, y) if training.with_labels else (x,)), batch_size=training.batch_size,
+                          shuffle=True, generator=generator, transform=transform)
+    optimizer = torch.optim.Adam(model.parameters(), lr=training.lr)
+    steps = training.epochs * len(loader)
+    extra: list[Callback] = []
+    if training.schedule == "cosine":
+        extra.append(StepSchedule(torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)))
+    if training.ema is not None:
+        extra.append(WeightAverage(model, training.ema))
+    loss_fn = (lambda m, batch: m.loss(*batch)) if training.with_labels else default_loss
+    return fit(model, loader, num_epochs=training.epochs, optimizer=optimizer, progress=progress,
+               loss_fn=loss_fn, val_loader=val_loader, callbacks=[*extra, *callbacks])
+
+
+def _augmentation(training: Training, generator: torch.Generator) -> Callable | None:
+    steps = []
+    if training.shift:
+        steps.append(lambda x: random_shift(x, training.shift, generator))
+    if training.dynamic_binarization:
+        steps.append(binarize_dynamic)
+    if not steps:
+        return None
+    return lambda x: functools.reduce(lambda value, step: step(value), steps, x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,15 +190,14 @@ def _autoencoder_recipe(latent_dim: int) -> Recipe:
         name=f"autoencoder_z{latent_dim}",
         description=f"convolutional autoencoder, {latent_dim}-dimensional bottleneck",
         config=ConvAutoencoderConfig(latent_dim=latent_dim),
-        build=ConvAutoencoder, train=train_on_digits, evaluate=evaluate_autoencoder,
-        num_epochs=30)
+        build=ConvAutoencoder, train=train_on_digits, training=Training(epochs=30),
+        evaluate=evaluate_autoencoder)
 
 
 # ---------------------------------------------------------------------------------------------
 # Variational autoencoders (notebook 04)
 # ---------------------------------------------------------------------------------------------
 
-train_vae = functools.partial(train_on_digits, dynamic_binarization=True)
 IWAE_SAMPLES = 100  # k of the importance-weighted estimate recorded for every VAE checkpoint
 
 
@@ -124,9 +221,10 @@ def vae_test_log_likelihoods(model: nn.Module) -> dict[str, torch.Tensor]:
     return values
 
 
-def evaluate_vae(model: nn.Module) -> dict[str, float]:
-    """Test -ELBO (and its two terms) and the IWAE-100 estimate of -log p(x), nats per digit."""
-    values = vae_test_log_likelihoods(model)
+def evaluate_vae(model: nn.Module, values: dict[str, torch.Tensor] | None = None) -> dict[str, float]:
+    """Test -ELBO (and its two terms) and the IWAE-100 estimate of -log p(x), nats per digit,
+    from the per-digit values (computed here unless given)."""
+    values = vae_test_log_likelihoods(model) if values is None else values
     return {"test_neg_elbo": -values["elbo"].mean().item(), "test_recon": values["recon"].mean().item(),
             "test_kl": values["kl"].mean().item(),
             f"test_nll_iwae{IWAE_SAMPLES}": -values[f"iwae{IWAE_SAMPLES}"].mean().item()}
@@ -139,18 +237,15 @@ def draw_vae_digits(model: nn.Module, n: int, generator: torch.Generator) -> tor
 
 def _vae_recipe(name: str, latent_dim: int, num_epochs: int) -> Recipe:
     return Recipe(name=name, description=f"convolutional VAE, {latent_dim}-dimensional latent",
-                  config=VAEConfig(latent_dim=latent_dim), build=VAE, train=train_vae,
-                  evaluate=evaluate_vae, num_epochs=num_epochs, draw=draw_vae_digits,
+                  config=VAEConfig(latent_dim=latent_dim), build=VAE, train=train_on_digits,
+                  training=Training(epochs=num_epochs, dynamic_binarization=True),
+                  evaluate=evaluate_vae, draw=draw_vae_digits,
                   test_log_likelihoods=vae_test_log_likelihoods)
 
 
 # ---------------------------------------------------------------------------------------------
 # PixelRNN and PixelCNN (notebook 03)
 # ---------------------------------------------------------------------------------------------
-
-# Batches of 64: more steps per epoch for these slower models; dynamic binarization as for the VAE.
-train_pixel_model = functools.partial(train_on_digits, batch_size=64, dynamic_binarization=True)
-
 
 @torch.no_grad()
 def pixel_test_log_likelihoods(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -160,9 +255,11 @@ def pixel_test_log_likelihoods(model: nn.Module) -> dict[str, torch.Tensor]:
     return {"exact": torch.cat([model.log_prob(part) for part in x.split(500)])}
 
 
-def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
-    """Exact test NLL, nats per digit and bits/dim."""
-    nll = -pixel_test_log_likelihoods(model)["exact"].mean().item()
+def evaluate_pixel_model(model: nn.Module, values: dict[str, torch.Tensor] | None = None) -> dict[str, float]:
+    """Exact test NLL, nats per digit and bits/dim, from the per-digit values (computed here
+    unless given)."""
+    values = pixel_test_log_likelihoods(model) if values is None else values
+    nll = -values["exact"].mean().item()
     return {"test_nll": nll, "test_bits_per_dim": bits_per_dim(nll)}
 
 
@@ -170,7 +267,6 @@ def evaluate_pixel_model(model: nn.Module) -> dict[str, float]:
 # The digit classifier behind the Fréchet classifier distance, and the GANs (notebook 05)
 # ---------------------------------------------------------------------------------------------
 
-FCD_SAMPLES = 2000  # as many samples as test digits
 DCGAN_R1_GAMMA = 1.0  # weight of the R1 penalty in the dcgan recipe (notebook 05 trains live with it too)
 
 
@@ -184,7 +280,7 @@ def train_gan_on_images(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | No
                         progress: bool = True, **options: Any) -> History:
     """`fit_gan` for a DCGAN on images x in [0, 1] (rescaled to G's [-1, 1] here), shuffled by
     `generator`, which also draws the noise; `labels` for the conditional model. One generator
-    step per batch; `options` go to fit_gan (r1_gamma, decay_after, ...)."""
+    step per batch; `options` go to fit_gan (lr, r1_gamma, decay_after, ...)."""
     tensors = (x * 2 - 1,) if labels is None else (x * 2 - 1, labels)
     loader = TensorLoader(*tensors, batch_size=batch_size, shuffle=True, generator=generator,
                           drop_last=True)
@@ -192,12 +288,15 @@ def train_gan_on_images(model: DCGAN, x: torch.Tensor, labels: torch.Tensor | No
                    num_steps=num_epochs * len(loader), progress=progress, **options)
 
 
-def train_dcgan(model: DCGAN, num_epochs: int, generator: torch.Generator, progress: bool = True,
-                **options: Any) -> History:
-    """The GAN recipes: every training digit once per epoch, with labels for the conditional model."""
+def train_dcgan(model: DCGAN, training: Training, generator: torch.Generator,
+                progress: bool = True) -> History:
+    """The GAN recipes: every training digit once per epoch, with labels for the conditional
+    model; training.options go to fit_gan (r1_gamma, decay_after)."""
     x, y = load_digits("train")
     return train_gan_on_images(model, x, y if model.config.num_classes else None,
-                               num_epochs=num_epochs, generator=generator, progress=progress, **options)
+                               num_epochs=training.epochs, generator=generator,
+                               batch_size=training.batch_size, progress=progress, lr=training.lr,
+                               **dict(training.options))
 
 
 @torch.no_grad()
@@ -224,28 +323,37 @@ def draw_digits_in_turn(model: nn.Module, n: int, generator: torch.Generator) ->
     return model.sample(n, generator=generator, labels=torch.arange(n) % model.config.num_classes)
 
 
+def _pixel_recipe(name: str, description: str, config: Any, build: Callable[[Any], nn.Module],
+                  training: Training) -> Recipe:
+    return Recipe(name, description, config, build, train_on_digits, training, evaluate_pixel_model,
+                  test_log_likelihoods=pixel_test_log_likelihoods, stored_samples=True)
+
+
+PIXEL_TRAINING = dict(batch_size=64, dynamic_binarization=True)
+
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
     _vae_recipe("vae", 16, 50), _vae_recipe("vae_2d", 2, 30),
-    Recipe("pixelcnn", "PixelCNN: masked convolutions, residual blocks", PixelCNNConfig(),
-           PixelCNN, train_pixel_model, evaluate_pixel_model, num_epochs=30,
-           test_log_likelihoods=pixel_test_log_likelihoods),
-    Recipe("gated_pixelcnn", "gated PixelCNN: vertical and horizontal stacks",
-           GatedPixelCNNConfig(), GatedPixelCNN, train_pixel_model, evaluate_pixel_model,
-           num_epochs=25, test_log_likelihoods=pixel_test_log_likelihoods),
-    Recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM, train_pixel_model,
-           evaluate_pixel_model, num_epochs=20, test_log_likelihoods=pixel_test_log_likelihoods),
+    _pixel_recipe("pixelcnn", "PixelCNN: masked convolutions, residual blocks", PixelCNNConfig(),
+                  PixelCNN, Training(epochs=30, **PIXEL_TRAINING)),
+    _pixel_recipe("gated_pixelcnn", "gated PixelCNN: vertical and horizontal stacks",
+                  GatedPixelCNNConfig(), GatedPixelCNN, Training(epochs=25, **PIXEL_TRAINING)),
+    _pixel_recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM,
+                  Training(epochs=20, **PIXEL_TRAINING)),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
-           DigitClassifier, functools.partial(train_on_digits, with_labels=True), evaluate_classifier,
-           num_epochs=8),
+           DigitClassifier, train_on_digits, Training(epochs=8, with_labels=True), evaluate_classifier),
     # Twice D's width and four times the epochs of the conditional model, the second half with a
     # decaying learning rate, and the R1 penalty on D: without the label's help, the unconditional
     # game needs them.
-    Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN,
-           functools.partial(train_dcgan, decay_after=0.5, r1_gamma=DCGAN_R1_GAMMA), evaluate_dcgan, num_epochs=160),
+    Recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(d_channels=64), DCGAN, train_dcgan,
+           Training(epochs=160, batch_size=64, lr=2e-4,
+                    options=(("decay_after", 0.5), ("r1_gamma", DCGAN_R1_GAMMA))), evaluate_dcgan),
     Recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10), DCGAN, train_dcgan,
-           evaluate_dcgan, num_epochs=40, draw=draw_digits_in_turn),
+           Training(epochs=40, batch_size=64, lr=2e-4), evaluate_dcgan, draw=draw_digits_in_turn),
 ]}
+
+
+STORED = tuple(name for name, recipe in RECIPES.items() if recipe.stored_samples)
 
 
 def get_recipe(name: str) -> Recipe:
@@ -263,29 +371,59 @@ def load_pretrained(name: str, device: torch.device | str = "cpu", root: str | N
     return model.eval()
 
 
-def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int = 0,
-                    root: str | None = None) -> dict[str, float]:
-    """Train recipe `name` from scratch, evaluate it, save checkpoint + manifest entry."""
+def measure(recipe: Recipe, model: nn.Module, samples: torch.Tensor | None = None
+            ) -> tuple[dict[str, float], dict[str, torch.Tensor] | None]:
+    """The metric a checkpoint records and, for a model with a likelihood, the per-test-digit
+    log-likelihoods that metric averages (computed once, for both). A metric about samples is
+    computed on `samples` (the stored ones), or on samples drawn now."""
+    if recipe.test_log_likelihoods is not None:
+        values = recipe.test_log_likelihoods(model)
+        return recipe.evaluate(model, values), values
+    if recipe.metric_from_samples:
+        return recipe.evaluate(model, draw_samples(recipe, model) if samples is None else samples), None
+    return recipe.evaluate(model), None
+
+
+def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int | None = None,
+                    root: str | None = None, progress: bool = True) -> dict[str, float]:
+    """Train recipe `name` from scratch, evaluate it, save checkpoint + manifest entry (with the
+    command and every training setting), its per-digit test log-likelihoods if it has some, and
+    its stored samples if it is too slow to sample live."""
     recipe = get_recipe(name)
-    epochs = num_epochs or recipe.num_epochs
-    generator = set_seed(seed)
+    training = dataclasses.replace(recipe.training, epochs=num_epochs or recipe.training.epochs,
+                                   seed=recipe.training.seed if seed is None else seed)
+    generator = set_seed(training.seed)
     model = recipe.build(recipe.config)
     start = time.perf_counter()
-    recipe.train(model, epochs, generator)
+    recipe.train(model, training, generator, progress)
     seconds = time.perf_counter() - start
-    metric = recipe.evaluate(model)
+    model.eval()
+    samples, sample_seconds = None, 0.0
+    if recipe.stored_samples:
+        start = time.perf_counter()
+        samples = draw_samples(recipe, model, progress=progress)
+        sample_seconds = time.perf_counter() - start
+    metric, values = measure(recipe, model, samples)
     command = f"python -m lecturelib.train {name}"
-    if num_epochs is not None and num_epochs != recipe.num_epochs:
-        command += f" --epochs {num_epochs}"
-    if seed:
-        command += f" --seed {seed}"
+    if training.epochs != recipe.training.epochs:
+        command += f" --epochs {training.epochs}"
+    if training.seed != recipe.training.seed:
+        command += f" --seed {training.seed}"
     save_checkpoint(model, name, command=command, metric=metric, config=recipe.config,
-                    train_seconds=seconds, root=root)
+                    training=dataclasses.asdict(training), train_seconds=seconds, root=root)
+    if root is None:  # measurements and samples are stored beside the shipped checkpoints only
+        if values is not None:
+            store_log_likelihoods(name, values)
+        if samples is not None:
+            store_samples(name, samples, chunk=SAMPLE_CHUNK, seconds=sample_seconds)
     return metric
 
 
 def remeasure_checkpoint(name: str, root: str | None = None) -> dict[str, float]:
-    """Evaluate the shipped checkpoint `name` again and record the result in the manifest."""
-    metric = get_recipe(name).evaluate(load_pretrained(name, root=root))
+    """Evaluate the shipped checkpoint `name` again and record the result in the manifest (and
+    its per-digit test log-likelihoods, for a model with a likelihood)."""
+    metric, values = measure(get_recipe(name), load_pretrained(name, root=root))
     record_metric(name, metric, root=root)
+    if values is not None and root is None:
+        store_log_likelihoods(name, values)
     return metric

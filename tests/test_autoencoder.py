@@ -20,7 +20,7 @@ def test_conv_blocks_shapes(latent_dim):
     assert ConvDecoder(latent_dim)(torch.zeros(5, latent_dim)).shape == (5, 1, 28, 28)
     model = ConvAutoencoder(ConvAutoencoderConfig(latent_dim=latent_dim))
     x_hat = model(x)
-    assert x_hat.shape == x.shape and x_hat.min() >= 0 and x_hat.max() <= 1
+    assert x_hat.shape == x.shape
     assert model.encode(x).shape == (5, latent_dim) and model.decode(torch.zeros(3, latent_dim)).shape == (3, 1, 28, 28)
 
 

@@ -64,11 +64,25 @@ def test_load_returns_a_fresh_tensor_each_time():
 
 
 def test_readme_lists_the_shipped_checksums():
-    readme = (data_dir() / "README.md").read_text()
+    readme = (data_dir() / "digits" / "README.md").read_text()
     for line in (data_dir() / "digits" / "SHA256SUMS").read_text().splitlines():
         sha, name = line.split()
         assert f"{sha}  {name}" in readme
         assert hashlib.sha256((data_dir() / name).read_bytes()).hexdigest() == sha
+
+
+def test_the_data_build_writes_only_its_own_readme():
+    """`make data` regenerates data/digits/README.md exactly as committed (checked from the files,
+    without the network) and leaves the hand-written data/README.md alone."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_digits", data_dir() / "build_digits.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert build.readme_from_files(data_dir() / "digits") == (data_dir() / "digits" / "README.md").read_text()
+    source = (data_dir() / "build_digits.py").read_text()
+    assert 'HERE / "README.md"' not in source and "OUT / \"README.md\"" in source
+    assert "samples/" in (data_dir() / "README.md").read_text()  # the hand-written part survives
 
 
 def test_files_are_standard_idx_that_torchvision_reads(tmp_path):

@@ -99,3 +99,40 @@ def test_code_on_slides_is_short_and_every_slide_has_notes(path):
             following = kinds[i + 1:]
             end = next((j for j, k in enumerate(following) if k in ("slide", "subslide")), len(following))
             assert "notes" in following[:end], f"{path.name}: the slide at cell {i} has no notes cell"
+
+
+LAYERS = ["config", "data", "density", "models", "metrics", "train", "checkpoints", "recipes",
+          "recap", "plot", "widgets", "exercises"]  # the order of lecturelib/__init__.py's map
+
+
+def test_lecturelib_imports_point_one_way():
+    """A module imports only from modules above it in the module map (within `models` and
+    `exercises`, files import their siblings freely, never a later layer); no lazy imports."""
+    import ast
+
+    documented = (ROOT / "lecturelib" / "__init__.py").read_text()
+    assert all(f"lecturelib.{layer} " in documented for layer in LAYERS), "update the module map"
+    for path in (ROOT / "lecturelib").rglob("*.py"):
+        rel = path.relative_to(ROOT / "lecturelib").with_suffix("")
+        if rel.parts[-1] == "__main__":
+            continue  # a command line sits on top of everything
+        layer = rel.parts[0]
+        if layer == "__init__":
+            continue
+        level = LAYERS.index(layer)
+        package = ["lecturelib", *rel.parts[:-1]] if rel.parts[-1] != "__init__" else ["lecturelib", *rel.parts[:-1]]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package[:len(package) - node.level + 1] if rel.parts[-1] != "__init__" else \
+                    package[:len(package) - node.level + 1]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+            elif (node.module or "").startswith("lecturelib"):
+                target = node.module.split(".")
+            else:
+                continue
+            names = [target[1]] if len(target) > 1 else [alias.name for alias in node.names]
+            for name in names:
+                if name in LAYERS and name != layer:
+                    assert LAYERS.index(name) < level, f"{rel}: imports lecturelib.{name}, a later layer"

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from lecturelib import checkpoints, recap
+from lecturelib import checkpoints, recap, recipes
 from lecturelib.data import load_binarized_test, load_digits
 from lecturelib.models.baselines import IndependentPixels, PCAMixture
 from lecturelib.recipes import RECIPES, load_pretrained
@@ -58,7 +58,8 @@ def test_pca_mixture_samples_digits_and_counts_its_numbers():
     x_train, _ = load_digits("train")
     model = PCAMixture(x_train[:2000], num_codes=5, num_components=3)
     samples = model.sample(7, generator=torch.Generator().manual_seed(0))
-    assert samples.shape == (7, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+    assert samples.shape == (7, 1, 28, 28)
+    assert not torch.equal(samples[0], samples[1]), "each sample its own code"
     # 784 mean + 5 x 784 directions + 2 weights + 3 x 5 means + 3 x 15 covariance entries
     assert model.num_parameters() == 784 + 5 * 784 + 2 + 15 + 45
 
@@ -91,10 +92,10 @@ def test_coins_leave_binary_digits_alone_and_binarize_grey_ones():
 def test_stored_row_lstm_samples_start_with_the_digits_drawn_now():
     model = load_pretrained("row_lstm")
     first = recap.draw("row_lstm", model, recap.SAMPLE_CHUNK, torch.Generator().manual_seed(0))
-    recap.check_stored_samples("row_lstm", first)  # raises if not digit for digit
+    recipes.check_first_chunk("row_lstm", first)  # raises if not digit for digit
     assert checkpoints.load_samples("row_lstm").shape == (recap.FCD_SAMPLES, 1, 28, 28)
     with pytest.raises(checkpoints.SamplesError, match="do not start with"):
-        recap.check_stored_samples("row_lstm", 1 - first)
+        recipes.check_first_chunk("row_lstm", 1 - first)
 
 
 @pytest.mark.parametrize("source", recap.STORED)
@@ -117,6 +118,18 @@ def test_stored_samples_fail_clearly(tmp_path, monkeypatch):
         checkpoints.load_samples("pixelcnn")
     with pytest.raises(ValueError, match="0, 1"):
         checkpoints.store_samples("pixelcnn", torch.full((1, 1, 28, 28), 0.5), chunk=64, seconds=0.0)
+
+
+def test_stored_log_likelihoods_fail_clearly(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoints, "log_likelihoods_path", lambda name: tmp_path / f"{name}.loglik.pt")
+    with pytest.raises(checkpoints.SamplesError, match="lecturelib.train vae --remeasure"):
+        checkpoints.load_log_likelihoods("vae")
+    (tmp_path / "vae.loglik.pt").write_bytes(b"not a torch file")
+    with pytest.raises(checkpoints.SamplesError, match="could not be read"):
+        checkpoints.load_log_likelihoods("vae")
+    torch.save({"values": {"elbo": torch.zeros(3)}, "checkpoint_sha256": "0" * 64}, tmp_path / "vae.loglik.pt")
+    with pytest.raises(checkpoints.SamplesError, match="another version of checkpoint"):
+        checkpoints.load_log_likelihoods("vae")
 
 
 def _row(label, nll=None):

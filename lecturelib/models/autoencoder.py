@@ -47,7 +47,7 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 # Linear autoencoder
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class LinearAutoencoderConfig:
     input_dim: int = NUM_PIXELS  # D
     latent_dim: int = 8  # k, the bottleneck
@@ -79,7 +79,7 @@ class LinearAutoencoder(nn.Module):
 # Convolutional autoencoder
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class ConvAutoencoderConfig:
     latent_dim: int = 32  # D, the bottleneck
     channels: int = 32  # C of the first conv layer; the second has 2C

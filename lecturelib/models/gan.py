@@ -158,7 +158,7 @@ class ConstantGenerator(nn.Module):
 # DCGAN for 28x28 digits (Radford et al. 2016), optionally class-conditional (Mirza & Osindero)
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class DCGANConfig:
     latent_dim: int = 64  # Z; paper: 100
     channels: int = 32  # C, G's width: 4C -> 2C -> 1; paper: 128 (64x64 images)

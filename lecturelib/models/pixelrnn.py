@@ -29,7 +29,7 @@ from torch import nn
 from .pixelcnn import AutoregressiveImageModel, MaskedConv2d, Samples, output_head
 
 
-@dataclass
+@dataclass(frozen=True)
 class RowLSTMConfig:
     channels: int = 32  # feature maps of the first masked conv and of the residual stream
     hidden: int = 32  # LSTM state size per pixel of a row; paper: 16 per layer, 7 layers

@@ -95,7 +95,7 @@ def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -
 # The model
 # ---------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class VAEConfig:
     latent_dim: int = 16  # D; Kingma & Welling use 20 on MNIST
     channels: int = 32  # C of the first conv layer, as in ConvAutoencoder

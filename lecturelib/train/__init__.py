@@ -13,6 +13,8 @@ other scalar fields (e.g. `recon`, `kl`) are logged too, so each term can be plo
 players: `d_steps` calls of `discriminator_step`, then one `generator_step` (both in
 lecturelib.models.gan, where the alternation is spelled out), logging both losses in a History.
 Both loops take Callbacks, e.g. `Record(every, fn)` to keep snapshots as training goes.
+
+`python -m lecturelib.train NAME` (this package's __main__) trains a shipped checkpoint.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .config import model_device
-from .models.gan import discriminator_step, generator_loss_nonsaturating, generator_step, linear_decay
+from ..config import model_device
+from ..models.gan import discriminator_step, generator_loss_nonsaturating, generator_step, linear_decay
 
 LossFn = Callable[[nn.Module, Sequence[torch.Tensor]], Any]
 
@@ -92,6 +94,41 @@ class Record(Callback):
         if state.step % self.every == 0:
             with torch.no_grad():
                 self.values.append((state.step, self.fn(state)))
+
+
+class StepSchedule(Callback):
+    """Step a learning-rate scheduler after every optimizer step (e.g. CosineAnnealingLR with
+    T_max = the number of steps: from the initial rate down to 0 over the run)."""
+
+    def __init__(self, scheduler: torch.optim.lr_scheduler.LRScheduler):
+        self.scheduler = scheduler
+
+    def on_step_end(self, state: TrainState) -> None:
+        self.scheduler.step()
+
+
+class WeightAverage(Callback):
+    """An exponential moving average of the weights, updated after every step (`decay` close to
+    1: a long memory, reached after a warm-up), which the model takes over when training ends.
+    Averaged weights usually score better than the last ones of a noisy run. `.averaged` is the
+    averaging model, to evaluate during training."""
+
+    def __init__(self, model: nn.Module, decay: float):
+        from torch.optim.swa_utils import AveragedModel
+
+        def average(averaged: torch.Tensor, current: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+            # A short memory at first, growing to `decay`: early weights do not linger in the average.
+            rate = min(decay, (1 + count.item()) / (10 + count.item()))
+            return rate * averaged + (1 - rate) * current
+
+        self.model = model
+        self.averaged = AveragedModel(model, avg_fn=average, use_buffers=True)
+
+    def on_step_end(self, state: TrainState) -> None:
+        self.averaged.update_parameters(self.model)
+
+    def on_fit_end(self, state: TrainState) -> None:
+        self.model.load_state_dict(self.averaged.module.state_dict())
 
 
 def default_loss(model: nn.Module, batch: Sequence[torch.Tensor]) -> Any:
@@ -321,44 +358,6 @@ def _real_and_labels(batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
     if len(batch) == 1:
         return batch[0], None
     return batch[0], batch[1]
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m lecturelib.train NAME`: train a shipped checkpoint from scratch and record it."""
-    import argparse
-
-    from .recipes import RECIPES, make_checkpoint, remeasure_checkpoint
-
-    parser = argparse.ArgumentParser(
-        prog="python -m lecturelib.train",
-        description="Train a model of the course from scratch on the shipped digits, evaluate it "
-                    "on the test split, and write data/checkpoints/NAME.pt with its manifest entry.")
-    parser.add_argument("name", nargs="?", choices=sorted(RECIPES), metavar="NAME",
-                        help="one of: " + ", ".join(sorted(RECIPES)))
-    parser.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--root", help="checkpoint folder (default data/checkpoints)")
-    parser.add_argument("--list", action="store_true", help="list the recipes and exit")
-    parser.add_argument("--remeasure", action="store_true",
-                        help="do not train: evaluate the shipped checkpoint again and record the "
-                             "result in the manifest (after a change to how a metric is measured)")
-    args = parser.parse_args(argv)
-    if args.list or args.name is None:
-        for name, recipe in sorted(RECIPES.items()):
-            print(f"{name:<24} {recipe.description} ({recipe.num_epochs} epochs)")
-        return
-    if args.epochs is not None and args.epochs < 1:
-        parser.error("--epochs must be at least 1")
-    if args.remeasure:
-        metric = remeasure_checkpoint(args.name, root=args.root)
-        print(f"{args.name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metric.items()))
-        return
-    metric = make_checkpoint(args.name, num_epochs=args.epochs, seed=args.seed, root=args.root)
-    print(f"{args.name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in metric.items()))
-
-
-if __name__ == "__main__":
-    main()
 
 
 def images_per_second(model: nn.Module, x: torch.Tensor, steps: int = 3) -> float:
