@@ -1,0 +1,297 @@
+"""Diffusion models: destroy a digit with noise in T small steps, learn to undo one step.
+
+The library of the diffusion notebook (06). References:
+- J. Sohl-Dickstein, E. Weiss, N. Maheswaranathan, S. Ganguli (2015). Deep Unsupervised Learning
+  using Nonequilibrium Thermodynamics. arXiv:1503.03585.
+- J. Ho, A. Jain, P. Abbeel (2020). Denoising Diffusion Probabilistic Models. arXiv:2006.11239.
+  (The forward process and its closed form, eq. 4; the noise-prediction loss, eq. 14, a weighted
+  form of the ELBO, eq. 12; ancestral sampling, Algorithm 2.)
+- A. Nichol, P. Dhariwal (2021). Improved Denoising Diffusion Probabilistic Models.
+  arXiv:2102.09672. (The cosine schedule.)
+- J. Song, C. Meng, S. Ermon (2021). Denoising Diffusion Implicit Models. arXiv:2010.02502.
+  (Deterministic sampling in a few steps.)
+- J. Ho, T. Salimans (2022). Classifier-Free Diffusion Guidance. arXiv:2207.12598.
+
+The forward process adds Gaussian noise, step t with variance beta_t:
+
+    q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I),
+    q(x_t | x_0)     = N(sqrt(abar_t) x_0, (1 - abar_t) I),   abar_t = prod_{s<=t} (1 - beta_s),
+
+so a noisy version of a digit at any step is one line: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps.
+A network eps_theta(x_t, t) learns to predict the noise eps that was added (the loss is a mean
+squared error); the reverse process runs the other way, from pure noise x_T ~ N(0, I) to a digit.
+
+Digits are grey levels scaled to [-1, 1]; `sample` returns them in [0, 1], like the GANs'.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+# ---------------------------------------------------------------------------------------------
+# The noise schedule and the forward process
+# ---------------------------------------------------------------------------------------------
+
+def cosine_schedule(num_steps: int, offset: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
+    """beta_1 .. beta_T of Nichol & Dhariwal's cosine schedule: abar_t follows a squared cosine
+    from 1 to 0, so the digit fades evenly instead of being gone halfway. Returns (T,)."""
+    steps = torch.arange(num_steps + 1, dtype=torch.float64) / num_steps
+    abar = torch.cos((steps + offset) / (1 + offset) * math.pi / 2) ** 2
+    betas = 1 - abar[1:] / abar[:-1]
+    return betas.clamp(max=max_beta).float()
+
+
+class Schedule(nn.Module):
+    """beta_t, alpha_t = 1 - beta_t and abar_t for t = 0 .. T (index 0: no noise at all)."""
+
+    def __init__(self, betas: torch.Tensor):
+        super().__init__()
+        betas = torch.cat([torch.zeros(1), betas]).double()  # (T + 1,), beta_0 = 0
+        self.register_buffer("betas", betas.float(), persistent=False)
+        self.register_buffer("alphas", (1 - betas).float(), persistent=False)
+        self.register_buffer("abar", torch.cumprod(1 - betas, 0).float(), persistent=False)
+
+    @property
+    def num_steps(self) -> int:
+        return len(self.betas) - 1
+
+
+def q_sample(schedule: Schedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """x_t given x_0 in closed form: sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps. t: (B,) in 1..T."""
+    abar = schedule.abar[t].view(-1, *([1] * (x0.dim() - 1)))
+    return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
+
+
+def forward_chain(schedule: Schedule, x0: torch.Tensor, noises: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The forward process step by step: x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps_t for
+    t = 1 .. len(noises). What `q_sample` computes in one line (in distribution)."""
+    x = x0
+    for t, noise in enumerate(noises, start=1):
+        x = (1 - schedule.betas[t]).sqrt() * x + schedule.betas[t].sqrt() * noise
+    return x
+
+
+def elbo_weights(schedule: Schedule) -> torch.Tensor:
+    """The weight of step t's noise-prediction error in the ELBO (Ho et al. 2020, eq. 12 with
+    sigma_t^2 = beta_t): beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) = beta_t / (2 alpha_t (1 - abar_t)).
+    The simple loss sets every weight to 1. Returns (T,) for t = 1 .. T."""
+    b, a, abar = schedule.betas[1:], schedule.alphas[1:], schedule.abar[1:]
+    return b / (2 * a * (1 - abar))
+
+
+# ---------------------------------------------------------------------------------------------
+# Training and sampling, for any noise predictor eps(x_t, t)
+# ---------------------------------------------------------------------------------------------
+
+def denoising_loss(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], schedule: Schedule,
+                   x0: torch.Tensor) -> torch.Tensor:
+    """The simple loss (Ho et al. 2020, eq. 14): noise each x_0 to a random step t in one line,
+    ask the network for the noise, and score it by squared error (averaged):
+    || eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t) ||^2."""
+    t = torch.randint(1, schedule.num_steps + 1, (len(x0),), device=x0.device)
+    noise = torch.randn_like(x0)
+    return F.mse_loss(predict(q_sample(schedule, x0, t, noise), t), noise)
+
+
+def ddpm_step(schedule: Schedule, x: torch.Tensor, t: int, eps: torch.Tensor,
+              noise: torch.Tensor | None) -> torch.Tensor:
+    """One step of ancestral sampling (Ho et al. 2020, Algorithm 2), x_t -> x_{t-1}:
+    1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - abar_t) eps) + sigma_t z, with sigma_t^2 the
+    posterior variance beta_t (1 - abar_{t-1}) / (1 - abar_t); no noise at the last step."""
+    s = schedule
+    mean = (x - s.betas[t] / (1 - s.abar[t]).sqrt() * eps) / s.alphas[t].sqrt()
+    if t == 1 or noise is None:
+        return mean
+    return mean + (s.betas[t] * (1 - s.abar[t - 1]) / (1 - s.abar[t])).sqrt() * noise
+
+
+def ddim_step(schedule: Schedule, x: torch.Tensor, t: int, previous: int, eps: torch.Tensor,
+              clip: float | None = None) -> torch.Tensor:
+    """One deterministic step (Song et al. 2021, eq. 12 with sigma = 0), x_t -> x_previous for any
+    previous < t: estimate x_0 from the predicted noise, then noise it to step `previous`."""
+    s = schedule
+    x0 = (x - (1 - s.abar[t]).sqrt() * eps) / s.abar[t].sqrt()
+    if clip is not None:  # images: keep x_0 in range, and the noise consistent with it
+        x0 = x0.clamp(-clip, clip)
+        eps = (x - s.abar[t].sqrt() * x0) / (1 - s.abar[t]).sqrt()
+    return s.abar[previous].sqrt() * x0 + (1 - s.abar[previous]).sqrt() * eps
+
+
+def ddim_times(num_steps: int, steps: int) -> list[int]:
+    """`steps` + 1 evenly spaced steps from T down to 0."""
+    return torch.linspace(num_steps, 0, steps + 1).round().long().tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# The network: a small U-Net that sees the step t (and a label)
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    channels: int = 32  # C at 28 x 28; 2C at 14 x 14 and 7 x 7
+    num_steps: int = 1000  # T
+    num_classes: int = 0  # 0: unconditional; 10: label in (a learned "no label" as well)
+    label_dropout: float = 0.1  # training without the label this often (classifier-free guidance)
+    dropout: float = 0.1
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal features of the step number, as positions in a transformer: (B,) -> (B, dim)."""
+    half = dim // 2
+    frequencies = torch.exp(-math.log(10000) * torch.arange(half, device=t.device) / half)
+    angles = t.float()[:, None] * frequencies[None]
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class ResBlock(nn.Module):
+    """GroupNorm, SiLU, 3x3 conv, plus the step's embedding; again; a residual connection."""
+
+    def __init__(self, in_channels: int, out_channels: int, embed_dim: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(8, in_channels)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.embed = nn.Linear(embed_dim, out_channels)
+        self.norm2 = nn.GroupNorm(8, out_channels)
+        self.dropout = nn.Dropout(dropout)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.skip = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+
+    def forward(self, x: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = h + self.embed(embedding)[:, :, None, None]
+        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
+        return self.skip(x) + h
+
+
+class UNet(nn.Module):
+    """eps_theta(x_t, t[, y]): 28 x 28 -> 14 x 14 -> 7 x 7 and back, with skip connections."""
+
+    def __init__(self, config: DiffusionConfig):
+        super().__init__()
+        c, e = config.channels, 4 * config.channels
+        self.config = config
+        self.time = nn.Sequential(nn.Linear(c, e), nn.SiLU(), nn.Linear(e, e))
+        self.label = nn.Embedding(config.num_classes + 1, e) if config.num_classes else None
+        self.stem = nn.Conv2d(1, c, 3, padding=1)
+        block = lambda i, o: ResBlock(i, o, e, config.dropout)  # noqa: E731
+        self.down = nn.ModuleList([block(c, c), block(c, 2 * c), block(2 * c, 2 * c)])
+        self.downsample = nn.ModuleList([nn.Conv2d(c, c, 3, 2, 1), nn.Conv2d(2 * c, 2 * c, 3, 2, 1)])
+        self.middle = nn.ModuleList([block(2 * c, 2 * c), block(2 * c, 2 * c)])
+        self.up = nn.ModuleList([block(4 * c, 2 * c), block(4 * c, 2 * c), block(3 * c, c)])
+        self.upsample = nn.ModuleList([nn.Conv2d(2 * c, 2 * c, 3, padding=1),
+                                       nn.Conv2d(2 * c, 2 * c, 3, padding=1)])
+        self.out = nn.Sequential(nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        embedding = self.time(timestep_embedding(t, self.config.channels))  # (B, 4C)
+        if self.label is not None:
+            if labels is None:
+                labels = torch.full_like(t, self.config.num_classes)  # "no label"
+            embedding = embedding + self.label(labels)
+        h = self.stem(x)  # (B, C, 28, 28)
+        skips = []
+        for i, block in enumerate(self.down):  # 28 -> 14 -> 7
+            h = block(h, embedding)
+            skips.append(h)
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
+        for block in self.middle:
+            h = block(h, embedding)  # (B, 2C, 7, 7)
+        for i, block in enumerate(self.up):  # 7 -> 14 -> 28
+            h = block(torch.cat([h, skips.pop()], dim=1), embedding)
+            if i < len(self.upsample):
+                h = self.upsample[i](F.interpolate(h, scale_factor=2, mode="nearest"))
+        return self.out(h)  # (B, 1, 28, 28): the predicted noise
+
+
+# ---------------------------------------------------------------------------------------------
+# The model: the loss, and two samplers
+# ---------------------------------------------------------------------------------------------
+
+class DiffusionModel(nn.Module):
+    """A denoising diffusion model of grey digits: `loss(x)` trains it, `sample(n)` draws digits
+    (DDIM in `steps` steps, or DDPM's ancestral sampler through all T), `guidance` steers the
+    conditional one towards its labels."""
+
+    def __init__(self, config: DiffusionConfig = DiffusionConfig()):
+        super().__init__()
+        self.config = config
+        self.schedule = Schedule(cosine_schedule(config.num_steps))
+        self.net = UNet(config)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """`denoising_loss` on digits in [0, 1] (scaled to [-1, 1]); the conditional model sees
+        "no label" for a share `label_dropout` of them, so that it also learns p(x) for guidance."""
+        if labels is not None and self.config.num_classes:
+            dropped = torch.rand(len(x), device=x.device) < self.config.label_dropout
+            labels = torch.where(dropped, torch.full_like(labels, self.config.num_classes), labels)
+        return denoising_loss(lambda x_t, t: self.net(x_t, t, labels), self.schedule, x * 2 - 1)
+
+    def predict_noise(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None,
+                      guidance: float = 0.0) -> torch.Tensor:
+        """eps_theta(x_t, t, y); with guidance w > 0, (1 + w) eps(x_t, t, y) - w eps(x_t, t):
+        classifier-free guidance pushes away from what the model predicts without the label."""
+        if labels is None or guidance == 0:
+            return self.net(x, t, labels)
+        both = self.net(torch.cat([x, x]), torch.cat([t, t]),
+                        torch.cat([labels, torch.full_like(labels, self.config.num_classes)]))
+        with_label, without = both.chunk(2)
+        return (1 + guidance) * with_label - guidance * without
+
+    @torch.no_grad()
+    def sample(self, n: int, *, steps: int | None = 25, method: str = "ddim",
+               generator: torch.Generator | None = None, labels: torch.Tensor | None = None,
+               guidance: float = 0.0) -> torch.Tensor:
+        """n digits (n, 1, 28, 28) in [0, 1], from x_T ~ N(0, I).
+
+        method "ddim": Song et al.'s deterministic sampler on `steps` evenly spaced steps;
+        method "ddpm": Ho et al.'s Algorithm 2, a fresh noise at each of the T steps (`steps`
+        must be None or T). `labels` (n,) for the conditional model; `guidance` is w."""
+        if method not in ("ddim", "ddpm"):
+            raise ValueError(f"method must be 'ddim' or 'ddpm', got {method!r}")
+        T = self.config.num_steps
+        if method == "ddpm" and steps not in (None, T):
+            raise ValueError(f"DDPM runs all T = {T} steps; for fewer, use method='ddim'")
+        steps = T if steps is None else steps
+        if not 1 <= steps <= T:
+            raise ValueError(f"steps must be in 1..{T}, got {steps}")
+        if self.config.num_classes and labels is None and guidance:
+            raise ValueError("guidance needs labels: pass labels=, e.g. torch.arange(n) % 10")
+        if labels is not None and not self.config.num_classes:
+            raise ValueError("this diffusion model is unconditional: it takes no labels")
+        was_training = self.training
+        self.eval()
+        x = torch.randn(n, 1, 28, 28, generator=generator).to(self.device)
+        if labels is not None:
+            labels = labels.to(self.device)
+        if method == "ddpm":
+            x = self._ddpm(x, generator, labels, guidance)
+        else:
+            x = self._ddim(x, steps, labels, guidance)
+        self.train(was_training)
+        return ((x + 1) / 2).clamp(0, 1)
+
+    def _ddpm(self, x, generator, labels, guidance):
+        for t in range(self.config.num_steps, 0, -1):
+            eps = self.predict_noise(x, torch.full((len(x),), t, device=x.device), labels, guidance)
+            noise = torch.randn(x.shape, generator=generator).to(x.device) if t > 1 else None
+            x = ddpm_step(self.schedule, x, t, eps, noise)
+        return x
+
+    def _ddim(self, x, steps, labels, guidance):
+        times = ddim_times(self.config.num_steps, steps)
+        for t, previous in zip(times[:-1], times[1:]):
+            eps = self.predict_noise(x, torch.full((len(x),), t, device=x.device), labels, guidance)
+            x = ddim_step(self.schedule, x, t, previous, eps, clip=1.0)
+        return x
