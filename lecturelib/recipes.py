@@ -329,6 +329,8 @@ def _pixel_recipe(name: str, description: str, config: Any, build: Callable[[Any
                   test_log_likelihoods=pixel_test_log_likelihoods, stored_samples=True)
 
 
+# The gated PixelCNN: the probe size (32 channels, 15 layers), then a cosine learning rate
+# and weight averaging; validation probes: benchmarks/pixel_choices.py.
 PIXEL_TRAINING = dict(batch_size=64, dynamic_binarization=True)
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [

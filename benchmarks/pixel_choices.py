@@ -1,0 +1,118 @@
+"""Which training choices help the pixel models? Each probe trains one configuration on 7,000 of
+the 8,000 training digits and scores it every epoch on the other 1,000 (binarized once, seed 1):
+a validation split, so the test digits never choose anything. Probes of one model family run
+the same number of epochs, or the same wall time for different sizes, and report both the last
+weights and their exponential moving average (one run gives both).
+
+    .venv/bin/python benchmarks/pixel_choices.py                 # every probe (about 45 min)
+    .venv/bin/python benchmarks/pixel_choices.py gated_cosine    # some of them
+
+Results: benchmarks/results/pixel_choices.json (one entry per probe, kept across runs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lecturelib.config import seeded, set_seed  # noqa: E402
+from lecturelib.data import binarize_static, load_digits  # noqa: E402
+from lecturelib.models.pixelcnn import (GatedPixelCNN, GatedPixelCNNConfig, PixelCNN,  # noqa: E402
+                                        PixelCNNConfig)
+from lecturelib.models.pixelrnn import RowLSTM, RowLSTMConfig  # noqa: E402
+from lecturelib.recipes import Training, train_on_digits  # noqa: E402
+from lecturelib.train import Callback, WeightAverage  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "pixel_choices.json"
+VALIDATION = 1000
+GATED = GatedPixelCNNConfig(channels=32, num_layers=14, head_channels=64)
+BASE = dict(batch_size=64, dynamic_binarization=True)
+
+PROBES = {
+    # the gated PixelCNN of the issue's probe (32 channels, 15 layers): schedule, averaging, shifts
+    "gated_constant": (GatedPixelCNN, GATED, Training(epochs=6, **BASE, ema=0.998)),
+    "gated_cosine": (GatedPixelCNN, GATED, Training(epochs=6, **BASE, schedule="cosine", ema=0.998)),
+    "gated_cosine_shift1": (GatedPixelCNN, GATED,
+                            Training(epochs=6, **BASE, schedule="cosine", ema=0.998, shift=1)),
+    # the plain PixelCNN: width, at about the same wall time
+    "pixelcnn_48x12": (PixelCNN, PixelCNNConfig(channels=48, num_blocks=12, head_channels=64),
+                       Training(epochs=9, **BASE, schedule="cosine", ema=0.998)),
+    "pixelcnn_64x12": (PixelCNN, PixelCNNConfig(channels=64, num_blocks=12, head_channels=64),
+                       Training(epochs=6, **BASE, schedule="cosine", ema=0.998)),
+    # the Row LSTM: two layers of 64 against today's one of 32
+    "row_lstm_64x2": (RowLSTM, RowLSTMConfig(channels=64, hidden=64, num_layers=2, head_channels=64),
+                      Training(epochs=6, **BASE, schedule="cosine", ema=0.998)),
+}
+
+
+def split() -> tuple[torch.Tensor, torch.Tensor]:
+    """7,000 training digits (grey) and 1,000 validation digits (binarized, seed 1)."""
+    x, _ = load_digits("train")
+    order = torch.randperm(len(x), generator=seeded(0))
+    return x[order[VALIDATION:]], binarize_static(x[order[:VALIDATION]], seed=1)
+
+
+@torch.no_grad()
+def nll(model: torch.nn.Module, x: torch.Tensor) -> float:
+    model.eval()
+    value = -torch.cat([model.log_prob(part) for part in x.split(250)]).mean().item()
+    model.train()
+    return value
+
+
+class Validate(Callback):
+    """After every epoch: validation NLL of the last weights and of their average."""
+
+    def __init__(self, x_val: torch.Tensor, average: WeightAverage):
+        self.x_val, self.average, self.rows = x_val, average, []
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, state) -> None:
+        row = {"epoch": state.epoch + 1, "minutes": round((time.perf_counter() - self.start) / 60, 2),
+               "val_nll": round(nll(state.model, self.x_val), 3),
+               "val_nll_averaged": round(nll(self.average.averaged.module, self.x_val), 3)}
+        self.rows.append(row)
+        print(row, flush=True)
+
+
+def probe(name: str) -> dict:
+    build, config, training = PROBES[name]
+    x_train, x_val = split()
+    generator = set_seed(training.seed)
+    model = build(config)
+    # The averaging callback is made here, so the probe can score the average every epoch; the
+    # recipe's own (training.ema) is switched off to avoid averaging twice.
+    average = WeightAverage(model, training.ema)
+    validate = Validate(x_val, average)
+    start = time.perf_counter()
+    train_on_digits(model, dataclasses.replace(training, ema=None), generator, progress=False,
+                    x=x_train, callbacks=[average, validate])
+    return {"model": build.__name__, "config": dataclasses.asdict(config),
+            "training": dataclasses.asdict(training),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "minutes": round((time.perf_counter() - start) / 60, 2), "epochs": validate.rows,
+            "best_val_nll": min(min(r["val_nll"], r["val_nll_averaged"]) for r in validate.rows)}
+
+
+def main(names: list[str]) -> None:
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in names or list(PROBES):
+        print(f"== {name}", flush=True)
+        results[name] = probe(name)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    for name, result in results.items():
+        last = result["epochs"][-1]
+        print(f"{name:22s} {result['parameters']:>8,} params {result['minutes']:5.1f} min  val NLL "
+              f"last {last['val_nll']:.2f}, averaged {last['val_nll_averaged']:.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
