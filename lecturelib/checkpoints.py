@@ -199,21 +199,27 @@ def store_samples(name: str, samples: torch.Tensor, *, chunk: int, seconds: floa
     return path
 
 
+def _load_stored(path: Path, name: str, key: str, what: str, made: str, remedy: str) -> Any:
+    """payload[key] of a file stored beside checkpoint NAME, after checking it is there, readable
+    and bound to the checkpoint's current sha256; else a SamplesError naming the remedy."""
+    if not path.is_file():
+        raise SamplesError(f"No stored {what} for {name!r} at {path}. {remedy}")
+    try:
+        payload = torch.load(path, weights_only=True)
+        value, sha = payload[key], payload["checkpoint_sha256"]
+    except Exception as err:  # any unreadable file means the same to a student
+        raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
+    if sha != read_manifest()[name]["sha256"]:
+        raise SamplesError(f"{path} was {made} another version of checkpoint {name!r}. {remedy}")
+    return value
+
+
 def load_samples(name: str) -> torch.Tensor:
     """The stored digits of checkpoint NAME (N, 1, 28, 28), checked against its current sha256."""
     path = samples_path(name)
     remedy = (f"Restore it with `git checkout -- data/samples/{path.name}`, or draw it again with "
               f"`python -m lecturelib.recap --draw-samples {name}` (minutes).")
-    if not path.is_file():
-        raise SamplesError(f"No stored samples for {name!r} at {path}. {remedy}")
-    try:
-        payload = torch.load(path, weights_only=True)
-        packed, sha = payload["bits"], payload["checkpoint_sha256"]
-    except Exception as err:  # any unreadable file means the same to a student
-        raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
-    if sha != read_manifest()[name]["sha256"]:
-        raise SamplesError(f"{path} was drawn from another version of checkpoint {name!r}. {remedy}")
-    return unpack_bits(packed)
+    return unpack_bits(_load_stored(path, name, "bits", "samples", "drawn from", remedy))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,13 +247,4 @@ def load_log_likelihoods(name: str) -> dict[str, torch.Tensor]:
     path = log_likelihoods_path(name)
     remedy = (f"Restore it with `git checkout -- data/samples/{path.name}`, or compute it again with "
               f"`python -m lecturelib.train {name} --remeasure`.")
-    if not path.is_file():
-        raise SamplesError(f"No stored log-likelihoods for {name!r} at {path}. {remedy}")
-    try:
-        payload = torch.load(path, weights_only=True)
-        values, sha = payload["values"], payload["checkpoint_sha256"]
-    except Exception as err:
-        raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
-    if sha != read_manifest()[name]["sha256"]:
-        raise SamplesError(f"{path} was computed for another version of checkpoint {name!r}. {remedy}")
-    return values
+    return _load_stored(path, name, "values", "log-likelihoods", "computed for", remedy)
