@@ -1,9 +1,9 @@
-"""Model-side benchmarks: checkpoint quality, the training loop's overhead, the PixelCNN sampler.
+"""Model-side benchmarks: checkpoint quality, the training loop's overhead, the samplers.
 
     python benchmarks/models.py            # or: make bench (which also times every notebook)
 
-1. Every shipped checkpoint is re-evaluated with its recipe's `evaluate` (the same code that made
-   its manifest entry) and shown next to the recorded value.
+1. Every shipped checkpoint is re-evaluated with its recipe (`recipes.measure`, the same code that
+   made its manifest entry) and shown next to the recorded value.
 2. Training throughput (images/s) of `lecturelib.train.fit` (progress bar on, as students run it)
    against a bare hand-written loop: same model, same initial weights, same batches, same seed,
    in the same run, alternating the two (and which goes first) so machine noise hits both alike;
@@ -11,6 +11,8 @@
    the final weights of the two must be equal, which proves they did the same work.
 3. Time to sample 64 digits from the shipped PixelCNN with full-image passes and with the
    cropped sampler, as a ratio, and whether both give the same digits.
+4. Time to sample 64 digits from the shipped diffusion models: DDIM with 5 to 100 steps (the
+   conditional model guided), and DDPM's 1,000 steps.
 
 Writes benchmarks/results/models.json with the date, machine and thread count.
 """
@@ -49,7 +51,7 @@ def checkpoint_quality() -> list[dict]:
     rows = []
     for name, entry in sorted(read_manifest().items()):
         start = time.perf_counter()
-        measured = recipes.get_recipe(name).evaluate(recipes.load_pretrained(name))
+        measured, _ = recipes.measure(recipes.get_recipe(name), recipes.load_pretrained(name))
         seconds = time.perf_counter() - start
         rtol = recipes.get_recipe(name).rtol  # the tolerance tests/test_pretrained.py allows
         for key, recorded in entry["metric"].items():
@@ -132,6 +134,28 @@ def pixelcnn_sampling(n: int = 64) -> dict:
     return row
 
 
+def diffusion_sampling(n: int = 64) -> list[dict]:
+    """Seconds to draw n digits from the shipped diffusion models: DDIM with several step counts
+    (the conditional model guided, two network passes per step), and DDPM's 1,000 steps."""
+    rows = []
+    for name, guidance in (("diffusion", 0.0), ("cdiffusion", recipes.GUIDANCE)):
+        model = recipes.load_pretrained(name)
+        labels = torch.arange(n) % 10 if model.config.num_classes else None
+        model.sample(2, steps=2, labels=None if labels is None else labels[:2], guidance=guidance)  # warm-up
+        for method, steps in [("ddim", s) for s in (5, 10, 25, 50, 100)] + [("ddpm", None)]:
+            if method == "ddpm" and labels is not None:
+                continue
+            start = time.perf_counter()
+            model.sample(n, steps=steps, method=method, labels=labels, guidance=guidance,
+                         generator=torch.Generator().manual_seed(0))
+            seconds = time.perf_counter() - start
+            rows.append({"checkpoint": name, "method": method, "steps": steps or model.config.num_steps,
+                         "guidance": guidance, "digits": n, "seconds": round(seconds, 2)})
+            print(f"  {name:10s} {method} {rows[-1]['steps']:>4} steps: {n} digits in {seconds:6.2f} s",
+                  flush=True)
+    return rows
+
+
 def main() -> int:
     print("checkpoints, re-evaluated:", flush=True)
     quality = checkpoint_quality()
@@ -139,12 +163,15 @@ def main() -> int:
     overhead = fit_overhead()
     print("PixelCNN sampling:", flush=True)
     sampling = pixelcnn_sampling()
+    print("diffusion sampling:", flush=True)
+    diffusion = diffusion_sampling()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
         "checkpoints": quality, "fit_overhead": overhead, "pixelcnn_sampling": sampling,
+        "diffusion_sampling": diffusion,
     }, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     ok = all(abs(r["measured"] - r["manifest"]) <= r["rtol"] * abs(r["manifest"]) for r in quality)

@@ -2,17 +2,18 @@
 
     python -m lecturelib.recap                      # print the table (a minute or two on 2 cores)
     python -m lecturelib.recap --json out.json      # ... and write it as JSON
-    python -m lecturelib.recap --draw-samples       # re-draw the stored pixel-model samples (minutes)
+    python -m lecturelib.recap --draw-samples       # re-draw the stored samples of the slow samplers (minutes)
 
 The recap notebook builds the same table with the same functions. Its columns:
 - likelihood: what log p(x) the model gives: exact (chain rule), bound (ELBO), estimate
-  (IWAE-100), none (GAN);
+  (IWAE-100), none (GAN); a diffusion model has an ELBO too, but on grey digits, not on the
+  coins the others are scored on, so the course does not compute it;
 - test NLL in nats per digit and bits/dim, on the statically binarized test split, from each
   model's per-digit log-likelihoods (their means are the numbers of the manifest and of notebooks
   03 and 04; the per-digit values let the notebook compare two models digit by digit);
 - FCD: the Fréchet classifier distance of FCD_SAMPLES samples to the test digits, with its spread
   (`metrics.fcd_with_spread`), in ONE domain for every model: binary digits. The pixel models and
-  the VAE draw coins already; grey samples (GANs, the mixture) become binary by one Bernoulli draw
+  the VAE draw coins already; grey samples (GANs, diffusion, the mixture) become binary by one Bernoulli draw
   per pixel, exactly as the test digits were binarized. The floor is computed in the same domain
   (`metrics.fcd_floor` on binarized training digits). Compare models by FCD / floor;
 - readable: the share of those samples the digit classifier labels with confidence >= 0.9;
@@ -20,11 +21,12 @@ The recap notebook builds the same table with the same functions. Its columns:
 - parameters (all trained ones, encoder and discriminator included) and the training time
   recorded in the manifest.
 
-Drawing 2,000 digits pixel by pixel costs minutes, longer than a notebook may take. Those samples
-are drawn once, by `--draw-samples`, into data/samples/NAME.pt (`checkpoints.store_samples`), in
-chunks of SAMPLE_CHUNK digits seeded 0, 1, 2, ...: the first chunk is exactly the 64 digits that
-the timing column draws live, which shows that the stored ones come from the shipped checkpoint
-(`check_stored_samples`).
+Drawing 2,000 digits pixel by pixel (or by 25 guided denoising steps) costs minutes, longer than
+a notebook may take. Those samples are drawn once, when the checkpoint is made or by
+`--draw-samples`, into data/samples/NAME.pt (`checkpoints.store_samples`), in chunks of
+SAMPLE_CHUNK digits seeded 0, 1, 2, ...: the first chunk is exactly the 64 digits that the timing
+column draws live, which shows that the stored ones come from the shipped checkpoint
+(`recipes.check_first_chunk`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("VAE, IWAE-100", "vae", "04_variational_autoencoders", "estimate", "iwae100"),
     Contender("DCGAN", "dcgan", "05_gans", "none"),
     Contender("conditional GAN", "cgan", "05_gans", "none"),
+    Contender("diffusion, 25 steps", "diffusion", "06_diffusion_models", "bound, not computed"),
+    Contender("diffusion, guided", "cdiffusion", "06_diffusion_models", "bound, not computed"),
     Contender("Gaussian mixture on 30 PCA codes", "pca_mixture", "01_unsupervised_learning", "exact, of the codes"),
     Contender("independent pixels", "independent_pixels", "00_getting_started", "exact", "exact"),
 )
@@ -73,7 +77,7 @@ CONTENDERS: tuple[Contender, ...] = (
 # course builds name the notebook that builds them and are coloured BUILT_COLOUR.
 _FVBN = "fully visible\nbelief nets\nPixelRNN/CNN → 03\nlater: transformers"
 _MIXTURE = "latent variable,\nsummed exactly\nGaussian mixture → 01"
-_VARIATIONAL = "variational\nVAE → 04\nlater: diffusion"
+_VARIATIONAL = "variational\nVAE → 04\ndiffusion → 06"
 _GAN = "direct\nGAN → 05"
 TAXONOMY = ("maximum likelihood", [
     ("explicit density\n(evaluate p(x))", [
@@ -193,7 +197,7 @@ def time_sampling(models: dict[str, nn.Module], n: int = SAMPLE_CHUNK) -> dict[s
 
 def all_samples(models: dict[str, nn.Module], first_chunks: dict[str, torch.Tensor] | None = None
                 ) -> dict[str, torch.Tensor]:
-    """FCD_SAMPLES digits of every model: stored ones for the slow pixel models (checked against
+    """FCD_SAMPLES digits of every model: stored ones for the slow samplers (checked against
     `first_chunks` when given), drawn now in seeded chunks for the others."""
     samples = {}
     for source, model in models.items():

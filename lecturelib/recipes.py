@@ -28,6 +28,7 @@ from .data import (TensorLoader, binarize_dynamic, binarize_static, load_binariz
 from .metrics import (ClassifierConfig, DigitClassifier, SpreadFCD, bits_per_dim, classifier_accuracy,
                       confident_share, fcd_floor, fcd_with_spread, frechet_classifier_distance)
 from .models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss
+from .models.diffusion import DiffusionConfig, DiffusionModel
 from .models.gan import DCGAN, DCGANConfig
 from .models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from .models.pixelrnn import RowLSTM, RowLSTMConfig
@@ -329,6 +330,50 @@ def _pixel_recipe(name: str, description: str, config: Any, build: Callable[[Any
                   test_log_likelihoods=pixel_test_log_likelihoods, stored_samples=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# Diffusion models (notebook 06)
+# ---------------------------------------------------------------------------------------------
+
+DIFFUSION_STEPS = 25  # DDIM steps of the recipes' sampler (the notebook also times others)
+GUIDANCE = 1.0  # classifier-free guidance w of the conditional recipe's sampler
+
+
+def labels_in_turn(n: int, num_classes: int = 10) -> torch.Tensor:
+    """The labels the conditional models were asked for in n digits drawn by `draw_in_chunks`:
+    0, 1, ..., 9, 0, ... within each chunk of SAMPLE_CHUNK (every chunk starts again at 0)."""
+    return torch.cat([torch.arange(min(SAMPLE_CHUNK, n - start)) % num_classes
+                      for start in range(0, n, SAMPLE_CHUNK)])
+
+
+def draw_diffusion_digits(model: nn.Module, n: int, generator: torch.Generator) -> torch.Tensor:
+    """DDIM in DIFFUSION_STEPS steps; the conditional model asked for 0, 1, ..., 9, 0, ... in turn,
+    with guidance GUIDANCE."""
+    if model.config.num_classes:
+        return model.sample(n, steps=DIFFUSION_STEPS, generator=generator,
+                            labels=torch.arange(n) % model.config.num_classes, guidance=GUIDANCE)
+    return model.sample(n, steps=DIFFUSION_STEPS, generator=generator)
+
+
+@torch.no_grad()
+def evaluate_diffusion(model: nn.Module, samples: torch.Tensor) -> dict[str, float]:
+    """In the binary domain of the recap (`samples` are coins): the Fréchet classifier distance to
+    the binarized test digits, its floor, and the share of samples the classifier is sure of; for
+    the conditional model also how often it reads the digit that was asked for."""
+    classifier = load_pretrained("classifier")
+    metric = {"test_fcd_binary": fcd_with_spread(samples, load_binarized_test().x, classifier).value,
+              "fcd_floor_binary": binary_floor(classifier).value,
+              "confident_share": confident_share(samples, classifier)}
+    if model.config.num_classes:
+        metric["label_agreement"] = classifier_accuracy(samples, labels_in_turn(len(samples)), classifier)
+    return metric
+
+
+def _diffusion_recipe(name: str, description: str, config: DiffusionConfig, training: Training) -> Recipe:
+    return Recipe(name, description, config, DiffusionModel, train_on_digits, training,
+                  evaluate_diffusion, draw=draw_diffusion_digits, stored_samples=True,
+                  metric_from_samples=True)
+
+
 # The PixelCNNs: 13 and 15 layers (15 and 17 rows above), a cosine learning rate and weight
 # averaging; validation probes: benchmarks/pixel_choices.py. (A Row LSTM 48 wide, 16 epochs with
 # the same schedule and averaging, reached 94.11 nats, worse than this recipe's 91.67: not kept.)
@@ -345,6 +390,13 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
                   Training(epochs=24, schedule="cosine", ema=0.998, **PIXEL_TRAINING)),
     _pixel_recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM,
                   Training(epochs=20, **PIXEL_TRAINING)),
+    _diffusion_recipe("diffusion", "diffusion model (DDPM, cosine schedule, small U-Net)",
+                      DiffusionConfig(), Training(epochs=50, batch_size=128, lr=1e-3,
+                                                  schedule="cosine", ema=0.999)),
+    _diffusion_recipe("cdiffusion", "class-conditional diffusion model, classifier-free guidance",
+                      DiffusionConfig(num_classes=10), Training(epochs=50, batch_size=128, lr=1e-3,
+                                                                schedule="cosine", ema=0.999,
+                                                                with_labels=True)),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
            DigitClassifier, train_on_digits, Training(epochs=8, with_labels=True), evaluate_classifier),
     # Twice D's width and four times the epochs of the conditional model, the second half with a
@@ -385,6 +437,9 @@ def measure(recipe: Recipe, model: nn.Module, samples: torch.Tensor | None = Non
         values = recipe.test_log_likelihoods(model)
         return recipe.evaluate(model, values), values
     if recipe.metric_from_samples:
+        if samples is None and recipe.stored_samples:  # the stored ones, if they are this model's
+            samples = load_samples(recipe.name)
+            check_first_chunk(recipe.name, recipe.draw(model, SAMPLE_CHUNK, torch.Generator().manual_seed(0)))
         return recipe.evaluate(model, draw_samples(recipe, model) if samples is None else samples), None
     return recipe.evaluate(model), None
 

@@ -55,6 +55,19 @@ def test_the_loss_is_the_documented_mean_squared_noise_error():
     torch.testing.assert_close(loss, ((model.net(x_t, t) - noise) ** 2).mean())
 
 
+def test_clipping_x0_changes_the_ddpm_step_only_where_x0_leaves_the_range():
+    schedule = Schedule(cosine_schedule(50))
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.rand(4, 1, 28, 28, generator=g) * 1.8 - 0.9  # inside [-1, 1]
+    eps = torch.randn(x0.shape, generator=g)
+    for t in (1, 7, 30, 50):
+        x_t = q_sample(schedule, x0, torch.full((4,), t), eps)
+        torch.testing.assert_close(ddpm_step(schedule, x_t, t, eps, None, clip=1.0),
+                                   ddpm_step(schedule, x_t, t, eps, None), atol=2e-4, rtol=1e-4)
+    wild = ddpm_step(schedule, torch.full((1, 1, 2, 2), 3.0), 50, torch.zeros(1, 1, 2, 2), None, clip=1.0)
+    assert wild.abs().max() < ddpm_step(schedule, torch.full((1, 1, 2, 2), 3.0), 50, torch.zeros(1, 1, 2, 2), None).abs().max()
+
+
 def test_samplers_are_seeded_and_shaped():
     torch.manual_seed(0)
     model = DiffusionModel(DiffusionConfig(channels=8, num_steps=20)).eval()
@@ -63,6 +76,29 @@ def test_samplers_are_seeded_and_shaped():
         b = model.sample(3, steps=steps, method=method, generator=torch.Generator().manual_seed(1))
         c = model.sample(3, steps=steps, method=method, generator=torch.Generator().manual_seed(2))
         assert a.shape == (3, 1, 28, 28) and torch.equal(a, b) and not torch.equal(a, c)
+
+
+@torch.no_grad()
+def test_the_samplers_are_the_algorithms_written_out():
+    """sample() is notebook 06's loops: DDPM's Algorithm 2 over all T steps (x_0 clipped), and DDIM's
+    deterministic steps (x_0's estimate clipped to [-1, 1]) on the evenly spaced times."""
+    torch.manual_seed(0)
+    model = DiffusionModel(DiffusionConfig(channels=8, num_steps=20)).eval()
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 1, 28, 28, generator=g)
+    for t in range(20, 0, -1):
+        eps = model.net(x, torch.full((2,), t))
+        x = ddpm_step(model.schedule, x, t, eps, torch.randn(x.shape, generator=g) if t > 1 else None, clip=1.0)
+    library = model.sample(2, method="ddpm", generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(((x + 1) / 2).clamp(0, 1), library)
+    x = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(4))
+    abar = model.schedule.abar
+    for t, previous in zip(ddim_times(20, 4)[:-1], ddim_times(20, 4)[1:]):
+        eps = model.net(x, torch.full((2,), t))
+        x0 = ((x - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()).clamp(-1, 1)
+        x = abar[previous].sqrt() * x0 + (1 - abar[previous]).sqrt() * (x - abar[t].sqrt() * x0) / (1 - abar[t]).sqrt()
+    library = model.sample(2, steps=4, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(((x + 1) / 2).clamp(0, 1), library)
 
 
 def test_guidance_and_labels():

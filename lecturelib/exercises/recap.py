@@ -16,7 +16,7 @@ BRANCHES = ("fully visible belief net", "change of variables", "variational", "M
 # ---------------------------------------------------------------------------------------------
 
 realnvp_branch = Question(
-    name="06.1 · RealNVP's branch",
+    name="07.1 · RealNVP's branch",
     choices=BRANCHES,
     answer="change of variables",
     replies={
@@ -31,7 +31,7 @@ realnvp_branch = Question(
 )
 
 diffusion_branch = Question(
-    name="06.2 · a diffusion model's branch",
+    name="07.2 · a diffusion model's branch",
     choices=BRANCHES,
     answer="variational",
     replies={
@@ -80,7 +80,7 @@ def _use_ranking(answer, rows=None) -> str:
 
 
 ranking = Exercise(
-    name="06.3 · rank by the NLL column",
+    name="07.3 · rank by the NLL column",
     reference=_ranking,
     cases=_rank_cases,
     mistakes={
@@ -105,7 +105,7 @@ ranking = Exercise(
 def sampling_ratio(answer, table) -> None:
     """How many batches of 64 the DCGAN draws while the PixelCNN draws one, from the table."""
     expected = table["PixelCNN"].seconds_64 / table["DCGAN"].seconds_64
-    print(numeric_verdict("06.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
+    print(numeric_verdict("07.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
         "inverted: that is the DCGAN's time over the PixelCNN's. Divide the PixelCNN's seconds by "
         "the DCGAN's.": 1 / expected,
     }, hint="table['PixelCNN'].seconds_64 / table['DCGAN'].seconds_64").message)
