@@ -7,6 +7,7 @@ notebook can combine several in one figure and a test can inspect what was drawn
 from __future__ import annotations
 
 import itertools
+import textwrap
 from typing import Callable, Sequence, Union
 
 import matplotlib
@@ -336,14 +337,18 @@ def show_completions(panels: dict[str, tuple[torch.Tensor, int]], originals: tor
 def show_image_panels(panels: dict[str, torch.Tensor], captions: dict[str, str] | None = None, *,
                       ncols: int = 5, nrow: int = 4, panel_size: float = 2.8) -> Figure:
     """A grid of image grids: one panel per entry (title -> images), an optional caption line
-    under each title."""
+    under each title; titles too wide for a panel are wrapped."""
     captions = captions or {}
+    titles = {title: "\n".join(textwrap.wrap(title, width=max(12, int(panel_size * 12))))
+              + (f"\n{captions[title]}" if title in captions else "") for title in panels}
+    lines = max(text.count("\n") + 1 for text in titles.values())
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, (panel_size + 0.4) * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, (panel_size + 0.25 + 0.15 * lines) * nrows),
+                             squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_axis_off()
     for ax, (title, images) in zip(axes.flat, panels.items()):
-        show_images(images, nrow=nrow, ax=ax, title=title + (f"\n{captions[title]}" if title in captions else ""))
+        show_images(images, nrow=nrow, ax=ax, title=titles[title])
     fig.tight_layout()
     return fig
 
@@ -785,8 +790,8 @@ def _grey(x: torch.Tensor) -> torch.Tensor:
 def plot_forward_process(noisy: dict[int, torch.Tensor], abar: torch.Tensor) -> Figure:
     """One digit at several steps t (step -> (1, 1, H, W) in [-1, 1]) above the two scales of
     x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, against t."""
-    fig = plt.figure(figsize=(11, 3.6))
-    grid = fig.add_gridspec(2, len(noisy), height_ratios=[1, 1.25])
+    fig = plt.figure(figsize=(11, 2.6))
+    grid = fig.add_gridspec(2, len(noisy), height_ratios=[1, 1.1])
     for i, (t, image) in enumerate(noisy.items()):
         ax = fig.add_subplot(grid[0, i])
         ax.imshow(_grey(image)[0, 0], cmap="gray", vmin=0, vmax=1)
@@ -846,7 +851,7 @@ def plot_steps_sweep(samples: dict[int, torch.Tensor], fcd: dict[int, tuple[floa
     """DDIM with few or many steps: the same start noise drawn with each step count (steps ->
     (n, 1, H, W) in [0, 1]), beside quality (FCD with its spread, the real-digit floor at the same
     sample size, the share readable) and seconds for 64 digits, against the number of steps."""
-    fig = plt.figure(figsize=(11, 3.6))
+    fig = plt.figure(figsize=(11, 2.7))
     grid = fig.add_gridspec(1, 3, width_ratios=[1.5, 1, 1])
     ax_images = fig.add_subplot(grid[0])
     rows = torch.cat(list(samples.values()))
