@@ -9,7 +9,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..data import load_digits
-from ..models.diffusion import Schedule, cosine_schedule, ddim_times, ddpm_step, forward_chain, timestep_embedding
+from ..models.diffusion import (Schedule, cosine_schedule, ddim_times, ddpm_step, estimate_x0, forward_chain,
+                                timestep_embedding)
 from ..recipes import load_pretrained
 from . import Case, Exercise, Question, randn, sizes
 
@@ -187,7 +188,7 @@ def _use_ddim(answer) -> str:
     times = ddim_times(model.config.num_steps, 25)
     for t, previous in zip(times[:-1], times[1:]):
         eps = model.net(x, torch.full((16,), t))
-        x0 = ((x - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()).clamp(-1, 1)  # the library's clip
+        x0 = estimate_x0(model.schedule, x, t, eps, clip=1.0)  # the library's clip
         eps = (x - abar[t].sqrt() * x0) / (1 - abar[t]).sqrt()
         x = answer(x, eps, abar[t].item(), abar[previous].item())
     gap = (((x + 1) / 2).clamp(0, 1) - reference).abs().max().item()

@@ -100,6 +100,14 @@ def denoising_loss(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     return F.mse_loss(predict(q_sample(schedule, x0, t, noise), t), noise)
 
 
+def estimate_x0(schedule: Schedule, x: torch.Tensor, t: int, eps: torch.Tensor,
+                clip: float | None = None) -> torch.Tensor:
+    """x_0 from x_t and the predicted noise, the closed form solved for x_0:
+    (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t); with `clip`, kept in [-clip, clip]."""
+    x0 = (x - (1 - schedule.abar[t]).sqrt() * eps) / schedule.abar[t].sqrt()
+    return x0 if clip is None else x0.clamp(-clip, clip)
+
+
 def ddpm_step(schedule: Schedule, x: torch.Tensor, t: int, eps: torch.Tensor,
               noise: torch.Tensor | None, clip: float | None = None) -> torch.Tensor:
     """One step of ancestral sampling (Ho et al. 2020, Algorithm 2), x_t -> x_{t-1}:
@@ -114,7 +122,7 @@ def ddpm_step(schedule: Schedule, x: torch.Tensor, t: int, eps: torch.Tensor,
     if clip is None:
         mean = (x - s.betas[t] / (1 - s.abar[t]).sqrt() * eps) / s.alphas[t].sqrt()
     else:
-        x0 = ((x - (1 - s.abar[t]).sqrt() * eps) / s.abar[t].sqrt()).clamp(-clip, clip)
+        x0 = estimate_x0(s, x, t, eps, clip)
         mean = (s.abar[t - 1].sqrt() * s.betas[t] * x0 + s.alphas[t].sqrt() * (1 - s.abar[t - 1]) * x) / (1 - s.abar[t])
     if t == 1 or noise is None:
         return mean
@@ -126,9 +134,8 @@ def ddim_step(schedule: Schedule, x: torch.Tensor, t: int, previous: int, eps: t
     """One deterministic step (Song et al. 2021, eq. 12 with sigma = 0), x_t -> x_previous for any
     previous < t: estimate x_0 from the predicted noise, then noise it to step `previous`."""
     s = schedule
-    x0 = (x - (1 - s.abar[t]).sqrt() * eps) / s.abar[t].sqrt()
-    if clip is not None:  # images: keep x_0 in range, and the noise consistent with it
-        x0 = x0.clamp(-clip, clip)
+    x0 = estimate_x0(s, x, t, eps, clip)
+    if clip is not None:  # images: the noise consistent with the clipped x_0
         eps = (x - s.abar[t].sqrt() * x0) / (1 - s.abar[t]).sqrt()
     return s.abar[previous].sqrt() * x0 + (1 - s.abar[previous]).sqrt() * eps
 
