@@ -335,7 +335,11 @@ def _pixel_recipe(name: str, description: str, config: Any, build: Callable[[Any
 # ---------------------------------------------------------------------------------------------
 
 DIFFUSION_STEPS = 25  # DDIM steps of the recipes' sampler (the notebook also times others)
-GUIDANCE = 1.0  # classifier-free guidance w of the conditional recipe's sampler
+# Classifier-free guidance w of the conditional recipe's sampler, chosen on the binarized training
+# digits (512 samples per w, FCD to them / readable / asked digit read): w = 0: 11.5 / 85 % / 92 %;
+# 0.5: 13.9 / 96 % / 98 %; 1: 27.1 / 98 % / 99 %; 2: 54.5 / 100 % / 100 %. w = 0.5 keeps most of
+# the unguided FCD and reads the asked digit in 98 %.
+GUIDANCE = 0.5
 
 
 def labels_in_turn(n: int, num_classes: int = 10) -> torch.Tensor:
@@ -378,6 +382,11 @@ def _diffusion_recipe(name: str, description: str, config: DiffusionConfig, trai
 # averaging; validation probes: benchmarks/pixel_choices.py. (A Row LSTM 48 wide, 16 epochs with
 # the same schedule and averaging, reached 94.11 nats, worse than this recipe's 91.67: not kept.)
 PIXEL_TRAINING = dict(batch_size=64, dynamic_binarization=True)
+# The diffusion models: per digit, a step costs the same at batch 32 as at 128 on a CPU, so small
+# batches buy four times the updates in the same hour (the loss was still falling after 3,125 of
+# them). 15,000 updates at batch 32 took the unconditional model's FCD to the binarized training
+# digits from 27.1 to 18.4 (batch 128, lr 1e-3, EMA 0.999, 50 epochs before), in 50 min.
+DIFFUSION_TRAINING = dict(epochs=60, batch_size=32, lr=5e-4, schedule="cosine", ema=0.9995)
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _autoencoder_recipe(2), _autoencoder_recipe(8), _autoencoder_recipe(32),
@@ -391,12 +400,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _pixel_recipe("row_lstm", "PixelRNN: a Row LSTM", RowLSTMConfig(), RowLSTM,
                   Training(epochs=20, **PIXEL_TRAINING)),
     _diffusion_recipe("diffusion", "diffusion model (DDPM, cosine schedule, small U-Net)",
-                      DiffusionConfig(), Training(epochs=50, batch_size=128, lr=1e-3,
-                                                  schedule="cosine", ema=0.999)),
+                      DiffusionConfig(), Training(**DIFFUSION_TRAINING)),
     _diffusion_recipe("cdiffusion", "class-conditional diffusion model, classifier-free guidance",
-                      DiffusionConfig(num_classes=10), Training(epochs=50, batch_size=128, lr=1e-3,
-                                                                schedule="cosine", ema=0.999,
-                                                                with_labels=True)),
+                      DiffusionConfig(num_classes=10), Training(with_labels=True, **DIFFUSION_TRAINING)),
     Recipe("classifier", "digit classifier for the Fréchet classifier distance", ClassifierConfig(),
            DigitClassifier, train_on_digits, Training(epochs=8, with_labels=True), evaluate_classifier),
     # Twice D's width and four times the epochs of the conditional model, the second half with a
