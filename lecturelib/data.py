@@ -276,6 +276,17 @@ def ring_centres(num_modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     return radius * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
 
 
+BLOB_CENTRES = ((-2.0, 0.0), (2.0, 0.0))  # the two blobs of notebook 06's 2-D toy
+
+
+def sample_blobs(n: int, generator: torch.Generator | None = None, std: float = 0.1) -> torch.Tensor:
+    """Two small Gaussian blobs at BLOB_CENTRES, the right one twice as likely: (n, 2). The toy
+    on which notebook 06 trains small diffusion and flow-matching networks in seconds."""
+    right = torch.rand(n, generator=generator) < 2 / 3
+    centres = torch.tensor(BLOB_CENTRES)[right.long()]  # (n, 2)
+    return centres + std * torch.randn(n, 2, generator=generator)
+
+
 def sample_ring(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.05,
                 generator: torch.Generator | None = None) -> torch.Tensor:
     """A ring of `num_modes` small Gaussians (the classic GAN mode-collapse toy), shape (n, 2)."""

@@ -179,6 +179,20 @@ def confident_share(images: torch.Tensor, classifier: DigitClassifier,
     return (classifier_confidence(images, classifier) >= threshold).float().mean().item()
 
 
+def energy_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """The energy distance between two point clouds (N, D) and (M, D):
+    2 E|a - b| - E|a - a'| - E|b - b'|, zero when they come from the same distribution
+    (Székely & Rizzo 2013); computed over all pairs, fine for a few thousand points."""
+    return (2 * torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean()).item()
+
+
+def path_straightness(path: torch.Tensor) -> torch.Tensor:
+    """How straight each point's path (steps + 1, N, D) is: its length over the distance from its
+    start to its end, (N,); 1 for a straight line, more for a curved one."""
+    length = (path[1:] - path[:-1]).norm(dim=-1).sum(0)
+    return length / (path[-1] - path[0]).norm(dim=-1)
+
+
 def modes_covered(samples: torch.Tensor, centres: torch.Tensor, std: float = 0.05,
                   share: float = 0.02) -> int:
     """How many modes of a mixture of small Gaussians (centres (K, 2), standard deviation `std`)

@@ -880,3 +880,35 @@ def plot_steps_sweep(samples: dict[int, torch.Tensor], fcd: dict[int, tuple[floa
         ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig
+
+
+def plot_paths_and_steps(paths: dict[str, torch.Tensor], data: torch.Tensor, steps: Sequence[int],
+                         distances: dict[str, torch.Tensor], floor: float) -> Figure:
+    """Two samplers on a 2-D toy. Left: each sampler's paths from noise to data (name ->
+    (steps + 1, N, 2)) over the data's points (M, 2). Right: the energy distance of its samples to
+    the data against the number of steps (name -> (seeds, len(steps)): mean and min-max over
+    seeds), with the floor of two samples of real data."""
+    fig, (ax_paths, ax_steps) = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1.3, 1]})
+    path = next(iter(paths.values()))
+    ax_paths.scatter(*data.T, s=4, color="0.55", alpha=0.5, label="data")
+    for (name, path), color in zip(paths.items(), ("tab:blue", "tab:orange")):
+        for i in range(path.shape[1]):
+            ax_paths.plot(path[:, i, 0], path[:, i, 1], "-", color=color, lw=0.8, alpha=0.7,
+                          label=name if i == 0 else None)
+        ax_paths.scatter(*path[0].T, s=6, color="black", zorder=3,
+                         label="start: noise" if color == "tab:blue" else None)
+    ax_paths.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    ax_paths.set_title(f"the same {path.shape[1]} noise points, {path.shape[0] - 1} steps each", fontsize=10)
+    ax_paths.legend(fontsize=7, loc="upper left")
+    for (name, values), color in zip(distances.items(), ("tab:blue", "tab:orange")):
+        mean = values.mean(0)
+        ax_steps.plot(steps, mean, "o-", color=color, label=f"{name} (mean of {len(values)} seeds)")
+        ax_steps.fill_between(steps, values.min(0).values, values.max(0).values, color=color, alpha=0.2)
+    ax_steps.axhline(floor, color="gray", ls=":", label="floor: real data vs real data")
+    ax_steps.set(xscale="log", yscale="log", xlabel="sampling steps", ylabel="energy distance to the data")
+    ax_steps.set_xticks(list(steps), [str(s) for s in steps])
+    ax_steps.set_title("sample quality (shaded: min to max over seeds)", fontsize=10)
+    ax_steps.grid(alpha=0.3, which="both")
+    ax_steps.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from lecturelib.metrics import DIGIT_DIMS, bits_per_dim, nats_per_image
-from lecturelib.plot import image_grid, plot_class_counts, plot_history, show_images
+from lecturelib.metrics import DIGIT_DIMS, bits_per_dim, energy_distance, nats_per_image, path_straightness
+from lecturelib.plot import image_grid, plot_class_counts, plot_history, plot_paths_and_steps, show_images
 from lecturelib.train import History
 
 
@@ -111,3 +111,27 @@ def test_classifier_measures_on_real_digits_and_on_noise():
     assert confident_share(x_test, classifier) > 0.85
     assert confident_share(torch.zeros(10, 1, 28, 28), classifier, threshold=1.01) == 0.0
     assert classifier_labels(x_test[:7], classifier).shape == (7,)
+
+
+def test_energy_distance_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(1500, 2, generator=g), torch.randn(1500, 2, generator=g)
+    same = energy_distance(a, b)
+    assert abs(same) < 0.01
+    shifted = [energy_distance(a, b + torch.tensor([shift, 0.0])) for shift in (0.5, 1.0, 2.0)]
+    assert same < shifted[0] < shifted[1] < shifted[2]
+
+
+def test_path_straightness_is_one_for_a_line_and_more_for_a_bend():
+    line = torch.linspace(0, 1, 5)[:, None, None] * torch.tensor([[3.0, 4.0]])  # (5, 1, 2)
+    bend = torch.tensor([[[0.0, 0.0]], [[1.0, 1.0]], [[2.0, 0.0]]])  # up, then down: (3, 1, 2)
+    assert path_straightness(line).item() == pytest.approx(1.0)
+    assert path_straightness(bend).item() == pytest.approx(2 ** 0.5)
+
+
+def test_plot_paths_and_steps_draws_both_panels():
+    paths = {"a": torch.randn(5, 3, 2), "b": torch.randn(5, 3, 2)}
+    distances = {"a": torch.rand(3, 2), "b": torch.rand(3, 2)}
+    fig = plot_paths_and_steps(paths, torch.randn(50, 2), (1, 2), distances, 0.01)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 6
+    plt.close(fig)

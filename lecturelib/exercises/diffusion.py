@@ -5,12 +5,11 @@ model), and which half of a diffusion model is learned."""
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from ..data import load_digits
-from ..models.diffusion import (Schedule, cosine_schedule, ddim_times, ddpm_step, estimate_x0, forward_chain,
-                                timestep_embedding)
+from ..data import load_digits, sample_blobs
+from ..models.diffusion import (Schedule, ToyNet, cosine_schedule, ddim_times, ddpm_step, estimate_x0,
+                                forward_chain)
 from ..recipes import load_pretrained
 from . import Case, Exercise, Question, randn, sizes
 
@@ -77,17 +76,6 @@ noisy_digit = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-class _Toy(nn.Module):
-    """A noise predictor for 2-D points: an MLP that also sees the step's sinusoidal features."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(2 + 16, 128), nn.SiLU(), nn.Linear(128, 128), nn.SiLU(), nn.Linear(128, 2))
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([x, timestep_embedding(t, 16)], 1))
-
-
 def _loss(predict, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, abar: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(predict(_noisy(x0, abar[t], noise), t), noise)
 
@@ -96,7 +84,7 @@ def _loss_cases(generator: torch.Generator) -> list[Case]:
     cases = []
     abar = Schedule(cosine_schedule(50)).abar
     for b in (sizes(generator, 3, 9), sizes(generator, 40, 80), 1):
-        net = _Toy()
+        net = ToyNet()
         with torch.no_grad():
             for p in net.parameters():
                 p.copy_(0.3 * randn(generator, *p.shape))
@@ -106,22 +94,15 @@ def _loss_cases(generator: torch.Generator) -> list[Case]:
     return cases
 
 
-def _blobs(n: int, generator: torch.Generator) -> torch.Tensor:
-    """Two blobs at (-2, 0) and (2, 0), the right one twice as likely."""
-    right = torch.rand(n, generator=generator) < 2 / 3
-    centres = torch.stack([torch.where(right, 2.0, -2.0), torch.zeros(n)], 1)
-    return centres + 0.1 * torch.randn(n, 2, generator=generator)
-
-
 def _use_loss(answer) -> str:
     """Train the toy noise predictor with the answer for 600 steps; DDPM then draws 2,000 points."""
     generator = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
-    schedule, net = Schedule(cosine_schedule(100)), _Toy()
+    schedule, net = Schedule(cosine_schedule(100)), ToyNet()
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
     with torch.enable_grad():  # also from a notebook that turned gradients off
         for _ in range(600):
-            x0 = _blobs(256, generator)
+            x0 = sample_blobs(256, generator)
             t = torch.randint(1, 101, (256,), generator=generator)
             loss = answer(net, x0, t, torch.randn(x0.shape, generator=generator), schedule.abar)
             optimizer.zero_grad()

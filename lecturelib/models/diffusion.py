@@ -11,6 +11,11 @@ The library of notebook 06, diffusion models. References:
 - J. Song, C. Meng, S. Ermon (2021). Denoising Diffusion Implicit Models. arXiv:2010.02502.
   (Deterministic sampling in a few steps.)
 - J. Ho, T. Salimans (2022). Classifier-Free Diffusion Guidance. arXiv:2207.12598.
+- Y. Lipman, R. Chen, H. Ben-Hamu, M. Nickel, M. Le (2023). Flow Matching for Generative
+  Modeling. arXiv:2210.02747. X. Liu, C. Gong, Q. Liu (2023). Flow Straight and Fast.
+  arXiv:2209.03003. (Straight paths from noise to data, a velocity regressed along them.)
+- T. Karras, M. Aittala, T. Aila, S. Laine (2022). Elucidating the Design Space of
+  Diffusion-Based Generative Models. arXiv:2206.00364. (DDIM as Euler steps in x_t / sqrt(abar_t).)
 
 The forward process adds Gaussian noise, step t with variance beta_t:
 
@@ -143,6 +148,78 @@ def ddim_step(schedule: Schedule, x: torch.Tensor, t: int, previous: int, eps: t
 def ddim_times(num_steps: int, steps: int) -> list[int]:
     """`steps` + 1 evenly spaced steps from T down to 0."""
     return torch.linspace(num_steps, 0, steps + 1).round().long().tolist()
+
+
+def ddim_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], schedule: Schedule,
+              x: torch.Tensor, steps: int, clip: float | None = None) -> list[torch.Tensor]:
+    """DDIM from x = x_T to x_0 in `steps` steps, for any noise predictor eps(x_t, t): every x
+    along the way, [x_T, ..., x_0]."""
+    path = [x]
+    times = ddim_times(schedule.num_steps, steps)
+    for t, previous in zip(times[:-1], times[1:]):
+        eps = predict(path[-1], torch.full((len(x),), t, device=x.device))
+        path.append(ddim_step(schedule, path[-1], t, previous, eps, clip))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Flow matching: the same regression, along straight paths
+# ---------------------------------------------------------------------------------------------
+
+def flow_matching_loss(velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                       x1: torch.Tensor) -> torch.Tensor:
+    """Lipman et al.'s conditional flow matching with straight paths (Liu et al.'s rectified
+    flow): noise x_0 ~ N(0, I) and data x_1 joined by x_t = (1 - t) x_0 + t x_1, t ~ U(0, 1);
+    the network learns that path's velocity x_1 - x_0 (squared error, averaged)."""
+    x0 = torch.randn_like(x1)
+    t = torch.rand(len(x1), device=x1.device)
+    along = t.view(-1, *([1] * (x1.dim() - 1)))
+    return F.mse_loss(velocity((1 - along) * x0 + along * x1, t), x1 - x0)
+
+
+def euler_path(velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor,
+               steps: int) -> list[torch.Tensor]:
+    """dx/dt = v(x, t) from t = 0 (the noise x) to t = 1 in `steps` equal Euler steps: every x
+    along the way."""
+    path = [x]
+    for i in range(steps):
+        t = torch.full((len(x),), i / steps, device=x.device)
+        path.append(path[-1] + velocity(path[-1], t) / steps)
+    return path
+
+
+class ToyNet(nn.Module):
+    """An MLP for 2-D points that also sees the time's sinusoidal features: a noise predictor
+    (t = 1..T) or a velocity (t in [0, 1], with time_scale = 1000 so the features vary)."""
+
+    def __init__(self, hidden: int = 128, time_scale: float = 1.0):
+        super().__init__()
+        self.time_scale = time_scale
+        self.net = nn.Sequential(nn.Linear(2 + 16, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                 nn.Linear(hidden, 2))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([x, timestep_embedding(t * self.time_scale, 16)], 1))
+
+
+def train_toy(loss: Callable[[nn.Module, torch.Tensor], torch.Tensor], build: Callable[[], nn.Module],
+              sample: Callable[[int, torch.Generator], torch.Tensor], steps: int = 800,
+              seed: int = 0, batch_size: int = 256, lr: float = 3e-3) -> nn.Module:
+    """A fresh net = build(), trained by Adam on loss(net, x) for `steps` fresh batches
+    x = sample(batch_size, generator) of a 2-D toy; seeded (the initial weights, the batches, and
+    the loss's own noise through torch's global generator). Returns the net, in eval mode; trains
+    even where gradients were switched off."""
+    torch.manual_seed(seed)
+    net = build()
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    with torch.enable_grad():
+        for _ in range(steps):
+            value = loss(net, sample(batch_size, generator))
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+    return net.eval()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,8 +388,5 @@ class DiffusionModel(nn.Module):
         return x
 
     def _ddim(self, x, steps, labels, guidance):
-        times = ddim_times(self.config.num_steps, steps)
-        for t, previous in zip(times[:-1], times[1:]):
-            eps = self.predict_noise(x, torch.full((len(x),), t, device=x.device), labels, guidance)
-            x = ddim_step(self.schedule, x, t, previous, eps, clip=1.0)
-        return x
+        predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
+        return ddim_path(predict, self.schedule, x, steps, clip=1.0)[-1]
