@@ -9,7 +9,7 @@ The time is per 64 digits (the mean over the 8 chunks) on this machine.
     .venv/bin/python benchmarks/diffusion_choices.py guided_steps     # one of them
 
 Results: benchmarks/results/diffusion_choices.json (one entry per sweep, kept across runs).
-`recipes.GUIDANCE` and `recipes.DIFFUSION_STEPS` / `recipes.GUIDED_STEPS` cite these numbers.
+`recipes.GUIDANCE` and `recipes.DIFFUSION_STEPS` cite these numbers.
 """
 
 from __future__ import annotations
