@@ -889,7 +889,6 @@ def plot_paths_and_steps(paths: dict[str, torch.Tensor], data: torch.Tensor, ste
     the data against the number of steps (name -> (seeds, len(steps)): mean and min-max over
     seeds), with the floor of two samples of real data."""
     fig, (ax_paths, ax_steps) = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1.3, 1]})
-    path = next(iter(paths.values()))
     ax_paths.scatter(*data.T, s=4, color="0.55", alpha=0.5, label="data")
     for (name, path), color in zip(paths.items(), ("tab:blue", "tab:orange")):
         for i in range(path.shape[1]):
