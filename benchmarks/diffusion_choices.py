@@ -1,11 +1,12 @@
-"""How the shipped diffusion checkpoints sample: guidance w and DDIM steps, chosen on the TRAINING
+"""How the shipped diffusion checkpoints sample: guidance w, the sampler (DDIM or DPM-Solver++) and
+its steps, chosen on the TRAINING
 digits. Each setting draws 512 digits (seeded chunks of 64, as the recap's samples), scored in the
 recap's binary domain against the 8,000 binarized training digits, never the test digits: the
 Fréchet classifier distance (with its spread over chunks), the share the classifier reads
 (top probability >= 0.9) and, for the conditional model, the share read as the digit asked for.
 The time is per 64 digits (the mean over the 8 chunks) on this machine.
 
-    .venv/bin/python benchmarks/diffusion_choices.py                  # every sweep (about 10 min)
+    .venv/bin/python benchmarks/diffusion_choices.py                  # every sweep (about 20 min)
     .venv/bin/python benchmarks/diffusion_choices.py guided_steps     # one of them
 
 Results: benchmarks/results/diffusion_choices.json (one entry per sweep, kept across runs).
@@ -30,28 +31,32 @@ from lecturelib.metrics import classifier_accuracy, confident_share, fcd_with_sp
 RESULTS = Path(__file__).resolve().parent / "results" / "diffusion_choices.json"
 SAMPLES = 512
 
-# sweep -> (checkpoint, [(guidance w, DDIM steps), ...])
+# sweep -> (checkpoint, [(guidance w, steps, sampler), ...])
 SWEEPS = {
-    "guidance": ("cdiffusion", [(w, recipes.DIFFUSION_STEPS) for w in (0.0, 0.5, 1.0, 2.0)]),
-    "guided_steps": ("cdiffusion", [(recipes.GUIDANCE, s) for s in (10, 15, 20, 25)]),
-    "unguided_steps": ("diffusion", [(0.0, s) for s in (10, 15, 25, 50)]),
+    "guidance": ("cdiffusion", [(w, recipes.DIFFUSION_STEPS, "ddim") for w in (0.0, 0.5, 1.0, 2.0)]),
+    "guided_steps": ("cdiffusion", [(recipes.GUIDANCE, s, "ddim") for s in (10, 15, 20, 25)]),
+    "unguided_steps": ("diffusion", [(0.0, s, "ddim") for s in (10, 15, 25, 50)]),
+    # DPM-Solver++(2M) on log-SNR steps, against DDIM's 100 steps (near where its ODE ends)
+    "unguided_sampler": ("diffusion", [(0.0, s, "dpm") for s in (10, 15, 25)] + [(0.0, 100, "ddim")]),
+    "guided_sampler": ("cdiffusion", [(recipes.GUIDANCE, s, "dpm") for s in (15, 25)]
+                       + [(recipes.GUIDANCE, 100, "ddim")]),
 }
 
 
-def score(model: torch.nn.Module, guidance: float, steps: int, reference: torch.Tensor,
+def score(model: torch.nn.Module, guidance: float, steps: int, method: str, reference: torch.Tensor,
           classifier: torch.nn.Module) -> dict:
     conditional = bool(model.config.num_classes)
 
     def draw(n: int, generator: torch.Generator) -> torch.Tensor:
         labels = torch.arange(n) % 10 if conditional else None
-        return model.sample(n, steps=steps, generator=generator, labels=labels,
+        return model.sample(n, steps=steps, method=method, generator=generator, labels=labels,
                             guidance=guidance if conditional else 0.0)
 
     start = time.perf_counter()
     samples = recipes.as_coins(recipes.draw_in_chunks(draw, SAMPLES))
     seconds = (time.perf_counter() - start) * recipes.SAMPLE_CHUNK / SAMPLES
     fcd = fcd_with_spread(samples, reference, classifier)
-    row = {"guidance": guidance, "steps": steps, "fcd_train": round(fcd.value, 2),
+    row = {"guidance": guidance, "sampler": method, "steps": steps, "fcd_train": round(fcd.value, 2),
            "fcd_spread": round(fcd.spread, 2), "readable": round(confident_share(samples, classifier), 3),
            "seconds_per_64": round(seconds, 2)}
     if conditional:
@@ -72,7 +77,8 @@ def main(names: list[str]) -> None:
         model = recipes.load_pretrained(checkpoint)
         model.sample(2, steps=2, labels=torch.arange(2) if model.config.num_classes else None)  # warm-up
         results[name] = {"checkpoint": checkpoint, "samples": SAMPLES,
-                         "rows": [score(model, w, steps, reference, classifier) for w, steps in settings]}
+                         "rows": [score(model, w, steps, method, reference, classifier)
+                                  for w, steps, method in settings]}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 

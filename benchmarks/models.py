@@ -12,7 +12,8 @@
 3. Time to sample 64 digits from the shipped PixelCNN with full-image passes and with the
    cropped sampler, as a ratio, and whether both give the same digits.
 4. Time to sample 64 digits from the shipped diffusion models: DDIM with 5 to 100 steps (the
-   conditional model guided), and DDPM's 1,000 steps.
+   conditional model guided), DPM-Solver++ with 10 and 25 (the unconditional model's sampler),
+   and DDPM's 1,000 steps.
 
 Writes benchmarks/results/models.json with the date, machine and thread count.
 """
@@ -136,14 +137,16 @@ def pixelcnn_sampling(n: int = 64) -> dict:
 
 def diffusion_sampling(n: int = 64) -> list[dict]:
     """Seconds to draw n digits from the shipped diffusion models: DDIM with several step counts
-    (the conditional model guided, two network passes per step), and DDPM's 1,000 steps."""
+    (the conditional model guided, two network passes per step), DPM-Solver++ (unguided) and
+    DDPM's 1,000 steps."""
     rows = []
     for name, guidance in (("diffusion", 0.0), ("cdiffusion", recipes.GUIDANCE)):
         model = recipes.load_pretrained(name)
         labels = torch.arange(n) % 10 if model.config.num_classes else None
         model.sample(2, steps=2, labels=None if labels is None else labels[:2], guidance=guidance)  # warm-up
-        for method, steps in [("ddim", s) for s in (5, 10, 25, 50, 100)] + [("ddpm", None)]:
-            if method == "ddpm" and labels is not None:
+        for method, steps in ([("ddim", s) for s in (5, 10, 25, 50, 100)]
+                              + [("dpm", s) for s in (10, 25)] + [("ddpm", None)]):
+            if method in ("dpm", "ddpm") and labels is not None:
                 continue
             start = time.perf_counter()
             model.sample(n, steps=steps, method=method, labels=labels, guidance=guidance,

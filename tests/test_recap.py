@@ -84,6 +84,10 @@ def test_each_model_draws_digits_as_its_recipe_says():
     torch.testing.assert_close(recap.draw("cdiffusion", guided, 3, torch.Generator().manual_seed(0)),
                                guided.sample(3, steps=recipes.DIFFUSION_STEPS, labels=torch.arange(3),
                                              guidance=recipes.GUIDANCE, generator=torch.Generator().manual_seed(0)))
+    unguided = load_pretrained("diffusion")  # DPM-Solver++ steps
+    torch.testing.assert_close(recap.draw("diffusion", unguided, 3, torch.Generator().manual_seed(0)),
+                               unguided.sample(3, steps=recipes.DIFFUSION_STEPS, method="dpm",
+                                               generator=torch.Generator().manual_seed(0)))
 
 
 def test_conditional_labels_restart_with_every_chunk():

@@ -16,6 +16,8 @@ The library of notebook 06, diffusion models. References:
   arXiv:2209.03003. (Straight paths from noise to data, a velocity regressed along them.)
 - T. Karras, M. Aittala, T. Aila, S. Laine (2022). Elucidating the Design Space of
   Diffusion-Based Generative Models. arXiv:2206.00364. (DDIM as Euler steps in x_t / sqrt(abar_t).)
+- C. Lu, Y. Zhou, F. Bao, J. Chen, C. Li, J. Zhu (2022). DPM-Solver++: Fast Solver for Guided
+  Sampling of Diffusion Probabilistic Models. arXiv:2211.01095. (A second-order step, same network.)
 
 The forward process adds Gaussian noise, step t with variance beta_t:
 
@@ -159,6 +161,49 @@ def ddim_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], sch
     for t, previous in zip(times[:-1], times[1:]):
         eps = predict(path[-1], torch.full((len(x),), t, device=x.device))
         path.append(ddim_step(schedule, path[-1], t, previous, eps, clip))
+    return path
+
+
+def logsnr_times(schedule: Schedule, steps: int) -> list[int]:
+    """`steps` + 1 distinct steps from T down to 0: T, then steps nearest to evenly spaced values of
+    the log signal-to-noise ratio lambda_t = log(sqrt(abar_t) / sqrt(1 - abar_t)) down to step 1
+    (each at least one below the last), then 0. Lu et al.'s spacing for images: short steps where
+    lambda changes fast, at both ends."""
+    T = schedule.num_steps
+    if not 1 <= steps <= T:
+        raise ValueError(f"steps must be in 1..{T}, got {steps}")
+    lam = 0.5 * torch.log(schedule.abar[1:] / (1 - schedule.abar[1:]))  # (T,), steps 1..T
+    times: list[int] = []
+    for i, target in enumerate(torch.linspace(lam[-1].item(), lam[0].item(), steps)):
+        nearest = int((lam - target).abs().argmin()) + 1
+        times.append(min(nearest, times[-1] - 1) if times else T)
+    return [max(t, steps - i) for i, t in enumerate(times)] + [0]
+
+
+def dpm_solver_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], schedule: Schedule,
+                    x: torch.Tensor, times: Sequence[int], clip: float | None = None) -> list[torch.Tensor]:
+    """DPM-Solver++(2M) (Lu et al. 2022) from x = x_T through `times` (from T down to 0): every x
+    along the way. Each step costs one network pass, as DDIM's, but extrapolates the estimate of
+    x_0 linearly from the last two steps (in lambda = log(sqrt(abar) / sqrt(1 - abar))), a
+    second-order step. The first and the last step are DDIM's (the last lands on x_0 itself)."""
+    s = schedule
+    path, previous_x0, previous_h = [x], None, None
+    for t, next_t in zip(times[:-1], times[1:]):
+        eps = predict(path[-1], torch.full((len(x),), t, device=x.device))
+        x0 = estimate_x0(s, path[-1], t, eps, clip)
+        if next_t == 0:
+            path.append(x0)
+            break
+        lam = lambda step: 0.5 * torch.log(s.abar[step] / (1 - s.abar[step]))  # noqa: E731
+        h = lam(next_t) - lam(t)
+        if previous_x0 is None:
+            direction = x0  # DDIM's step
+        else:
+            r = previous_h / h
+            direction = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * previous_x0
+        ratio = ((1 - s.abar[next_t]) / (1 - s.abar[t])).sqrt()
+        path.append(ratio * path[-1] - s.abar[next_t].sqrt() * torch.expm1(-h) * direction)
+        previous_x0, previous_h = x0, h
     return path
 
 
@@ -352,11 +397,12 @@ class DiffusionModel(nn.Module):
         """n digits (n, 1, 28, 28) in [0, 1], from x_T ~ N(0, I).
 
         method "ddim": Song et al.'s deterministic sampler on `steps` evenly spaced steps
-        (DDIM_STEPS when None); method "ddpm": Ho et al.'s Algorithm 2, a fresh noise at each of
-        the T steps (`steps` must be None or T). `labels` (n,) for the conditional model;
-        `guidance` is w."""
-        if method not in ("ddim", "ddpm"):
-            raise ValueError(f"method must be 'ddim' or 'ddpm', got {method!r}")
+        (DDIM_STEPS when None); method "dpm": DPM-Solver++(2M), deterministic too, `steps`
+        network passes spaced evenly in log SNR (`logsnr_times`); method "ddpm": Ho et al.'s
+        Algorithm 2, a fresh noise at each of the T steps (`steps` must be None or T).
+        `labels` (n,) for the conditional model; `guidance` is w."""
+        if method not in ("ddim", "dpm", "ddpm"):
+            raise ValueError(f"method must be 'ddim', 'dpm' or 'ddpm', got {method!r}")
         T = self.config.num_steps
         if method == "ddpm" and steps not in (None, T):
             raise ValueError(f"DDPM runs all T = {T} steps; for fewer, use method='ddim'")
@@ -375,6 +421,9 @@ class DiffusionModel(nn.Module):
             labels = labels.to(self.device)
         if method == "ddpm":
             x = self._ddpm(x, generator, labels, guidance)
+        elif method == "dpm":
+            predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
+            x = dpm_solver_path(predict, self.schedule, x, logsnr_times(self.schedule, steps), clip=1.0)[-1]
         else:
             x = self._ddim(x, steps, labels, guidance)
         self.train(was_training)
