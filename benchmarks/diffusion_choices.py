@@ -41,13 +41,17 @@ SWEEPS = {
     "guided_sampler": ("cdiffusion", [(recipes.GUIDANCE, s, "dpm") for s in (15, 25)]
                        + [(recipes.GUIDANCE, 100, "ddim")]),
 }
+# sweeps repeated on other start noises: the chunks seeded 1000, 1001, ... instead of 0, 1, ...
+OTHER_NOISE = {"unguided_sampler_other_noise": ("diffusion", [(0.0, 25, "ddim"), (0.0, 25, "dpm")])}
+FIRST_SEED = 1000
 
 
 def score(model: torch.nn.Module, guidance: float, steps: int, method: str, reference: torch.Tensor,
-          classifier: torch.nn.Module) -> dict:
+          classifier: torch.nn.Module, first_seed: int = 0) -> dict:
     conditional = bool(model.config.num_classes)
 
     def draw(n: int, generator: torch.Generator) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(first_seed + generator.initial_seed())
         labels = torch.arange(n) % 10 if conditional else None
         return model.sample(n, steps=steps, method=method, generator=generator, labels=labels,
                             guidance=guidance if conditional else 0.0)
@@ -71,13 +75,14 @@ def main(names: list[str]) -> None:
     classifier = recipes.load_pretrained("classifier")
     x_train, _ = load_digits("train")
     reference = recipes.as_coins(x_train, recipes.FLOOR_BINARIZATION_SEED)
-    for name in names or list(SWEEPS):
-        checkpoint, settings = SWEEPS[name]
+    for name in names or [*SWEEPS, *OTHER_NOISE]:
+        checkpoint, settings = {**SWEEPS, **OTHER_NOISE}[name]
+        first_seed = FIRST_SEED if name in OTHER_NOISE else 0
         print(f"== {name} ({checkpoint})", flush=True)
         model = recipes.load_pretrained(checkpoint)
         model.sample(2, steps=2, labels=torch.arange(2) if model.config.num_classes else None)  # warm-up
-        results[name] = {"checkpoint": checkpoint, "samples": SAMPLES,
-                         "rows": [score(model, w, steps, method, reference, classifier)
+        results[name] = {"checkpoint": checkpoint, "samples": SAMPLES, "first_seed": first_seed,
+                         "rows": [score(model, w, steps, method, reference, classifier, first_seed)
                                   for w, steps, method in settings]}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
