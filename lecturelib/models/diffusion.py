@@ -164,17 +164,22 @@ def ddim_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], sch
     return path
 
 
+def log_snr(schedule: Schedule) -> torch.Tensor:
+    """lambda_t = log(sqrt(abar_t) / sqrt(1 - abar_t)), the log signal-to-noise ratio of step t,
+    for t = 0 .. T (infinite at t = 0, where there is no noise)."""
+    return 0.5 * torch.log(schedule.abar / (1 - schedule.abar))
+
+
 def logsnr_times(schedule: Schedule, steps: int) -> list[int]:
-    """`steps` + 1 distinct steps from T down to 0: T, then steps nearest to evenly spaced values of
-    the log signal-to-noise ratio lambda_t = log(sqrt(abar_t) / sqrt(1 - abar_t)) down to step 1
-    (each at least one below the last), then 0. Lu et al.'s spacing for images: short steps where
-    lambda changes fast, at both ends."""
+    """`steps` + 1 distinct steps from T down to 0: T, then the steps nearest to evenly spaced
+    values of `log_snr` down to step 1 (each at least one below the last, leaving room for the
+    rest), then 0. Lu et al.'s spacing for images: short steps where lambda changes fast."""
     T = schedule.num_steps
     if not 1 <= steps <= T:
         raise ValueError(f"steps must be in 1..{T}, got {steps}")
-    lam = 0.5 * torch.log(schedule.abar[1:] / (1 - schedule.abar[1:]))  # (T,), steps 1..T
+    lam = log_snr(schedule)[1:]  # (T,): steps 1..T
     times: list[int] = []
-    for i, target in enumerate(torch.linspace(lam[-1].item(), lam[0].item(), steps)):
+    for target in torch.linspace(lam[-1].item(), lam[0].item(), steps):
         nearest = int((lam - target).abs().argmin()) + 1
         times.append(min(nearest, times[-1] - 1) if times else T)
     return [max(t, steps - i) for i, t in enumerate(times)] + [0]
@@ -184,9 +189,9 @@ def dpm_solver_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor
                     x: torch.Tensor, times: Sequence[int], clip: float | None = None) -> list[torch.Tensor]:
     """DPM-Solver++(2M) (Lu et al. 2022) from x = x_T through `times` (from T down to 0): every x
     along the way. Each step costs one network pass, as DDIM's, but extrapolates the estimate of
-    x_0 linearly from the last two steps (in lambda = log(sqrt(abar) / sqrt(1 - abar))), a
+    x_0 linearly from the last two steps (in lambda, `log_snr`), a
     second-order step. The first and the last step are DDIM's (the last lands on x_0 itself)."""
-    s = schedule
+    s, lam = schedule, log_snr(schedule)
     path, previous_x0, previous_h = [x], None, None
     for t, next_t in zip(times[:-1], times[1:]):
         eps = predict(path[-1], torch.full((len(x),), t, device=x.device))
@@ -194,8 +199,7 @@ def dpm_solver_path(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor
         if next_t == 0:
             path.append(x0)
             break
-        lam = lambda step: 0.5 * torch.log(s.abar[step] / (1 - s.abar[step]))  # noqa: E731
-        h = lam(next_t) - lam(t)
+        h = lam[next_t] - lam[t]
         if previous_x0 is None:
             direction = x0  # DDIM's step
         else:
@@ -419,23 +423,19 @@ class DiffusionModel(nn.Module):
         x = torch.randn(n, 1, 28, 28, generator=generator).to(self.device)
         if labels is not None:
             labels = labels.to(self.device)
+        predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
         if method == "ddpm":
-            x = self._ddpm(x, generator, labels, guidance)
+            x = self._ddpm(predict, x, generator)
         elif method == "dpm":
-            predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
             x = dpm_solver_path(predict, self.schedule, x, logsnr_times(self.schedule, steps), clip=1.0)[-1]
         else:
-            x = self._ddim(x, steps, labels, guidance)
+            x = ddim_path(predict, self.schedule, x, steps, clip=1.0)[-1]
         self.train(was_training)
         return ((x + 1) / 2).clamp(0, 1)
 
-    def _ddpm(self, x, generator, labels, guidance):
+    def _ddpm(self, predict, x, generator):
         for t in range(self.config.num_steps, 0, -1):
-            eps = self.predict_noise(x, torch.full((len(x),), t, device=x.device), labels, guidance)
+            eps = predict(x, torch.full((len(x),), t, device=x.device))
             noise = torch.randn(x.shape, generator=generator).to(x.device) if t > 1 else None
             x = ddpm_step(self.schedule, x, t, eps, noise, clip=1.0)
         return x
-
-    def _ddim(self, x, steps, labels, guidance):
-        predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
-        return ddim_path(predict, self.schedule, x, steps, clip=1.0)[-1]
