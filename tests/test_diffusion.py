@@ -187,6 +187,7 @@ def test_a_tiny_model_learns_the_toy_by_flow_matching():
     assert on_blobs > 0.9 and 0.55 < likelier < 0.78, "on the blobs, about two thirds on the likelier"
     assert path_straightness(path).median() < 1.2
 
+
 def _gaussian_data(schedule, mean=0.3, std=0.5):
     """Data x_0 ~ N(mean, std^2) in every coordinate: the exact noise predictor, and where the
     probability-flow ODE takes x_T (the standardised x_t stays constant along it)."""
@@ -215,14 +216,12 @@ def test_dpm_solver_lands_closer_in_10_steps_than_ddim_in_40():
     ddim, dpm = {}, {}
     for steps in (10, 20, 40):
         times = logsnr_times(schedule, steps)
-        dpm[steps] = error(dpm_solver_path(predict, schedule, x, times))
+        solver = dpm_solver_path(predict, schedule, x, times)
         path = [x]
         for t, previous in zip(times[:-1], times[1:]):
             path.append(ddim_step(schedule, path[-1], t, previous, predict(path[-1], torch.full((1,), t))))
-        ddim[steps] = error(path)
-        if steps == 10:
-            first = dpm_solver_path(predict, schedule, x, times)[1]
-            torch.testing.assert_close(first, path[1], msg="the first step is DDIM's")
+        dpm[steps], ddim[steps] = error(solver), error(path)
+        torch.testing.assert_close(solver[1], path[1], msg="the first step is DDIM's")
     assert all(dpm[k] < ddim[k] / 3 for k in dpm), (dpm, ddim)
     assert 1.6 < ddim[10] / ddim[20] < 2.5 and 1.6 < ddim[20] / ddim[40] < 2.5, ddim
     assert dpm[10] < ddim[40], (dpm, ddim)
