@@ -69,7 +69,7 @@ PROBES = {
     "row_lstm_b32": (RowLSTM, RowLSTMConfig(), Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
     "row_lstm_b32_cosine": (RowLSTM, RowLSTMConfig(),
                             Training(epochs=20, **{**BASE, "batch_size": 32}, schedule="cosine", ema=0.998)),
-    # capacity: two Row LSTM layers 48 wide (122k parameters, 2.4x the time per epoch), the
+    # capacity: two Row LSTM layers 48 wide (122k parameters, 3.2x the time per epoch), the
     # recipe of row_lstm_b32 otherwise
     "row_lstm_48x2_b32": (RowLSTM, RowLSTMConfig(channels=48, hidden=48, num_layers=2, head_channels=64),
                           Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
