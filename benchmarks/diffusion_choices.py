@@ -6,11 +6,11 @@ Fréchet classifier distance (with its spread over chunks), the share the classi
 (top probability >= 0.9) and, for the conditional model, the share read as the digit asked for.
 The time is per 64 digits (the mean over the 8 chunks) on this machine.
 
-    .venv/bin/python benchmarks/diffusion_choices.py                  # every sweep (about 20 min)
+    .venv/bin/python benchmarks/diffusion_choices.py                  # every sweep (about 30 min)
     .venv/bin/python benchmarks/diffusion_choices.py guided_steps     # one of them
 
 Results: benchmarks/results/diffusion_choices.json (one entry per sweep, kept across runs).
-`recipes.GUIDANCE` and `recipes.DIFFUSION_STEPS` cite these numbers.
+The comments on `recipes.GUIDANCE` and the samplers cite these numbers.
 """
 
 from __future__ import annotations
@@ -34,15 +34,20 @@ SAMPLES = 512
 # sweep -> (checkpoint, [(guidance w, steps, sampler), ...])
 SWEEPS = {
     "guidance": ("cdiffusion", [(w, recipes.DIFFUSION_STEPS, "ddim") for w in (0.0, 0.5, 1.0, 2.0)]),
-    "guided_steps": ("cdiffusion", [(recipes.GUIDANCE, s, "ddim") for s in (10, 15, 20, 25)]),
+    "guided_steps": ("cdiffusion", [(0.5, s, "ddim") for s in (10, 15, 20, 25)]),
     "unguided_steps": ("diffusion", [(0.0, s, "ddim") for s in (10, 15, 25, 50)]),
     # DPM-Solver++(2M) on log-SNR steps, against DDIM's 100 steps (near where its ODE ends)
     "unguided_sampler": ("diffusion", [(0.0, s, "dpm") for s in (10, 15, 25)] + [(0.0, 100, "ddim")]),
-    "guided_sampler": ("cdiffusion", [(recipes.GUIDANCE, s, "dpm") for s in (15, 25)]
-                       + [(recipes.GUIDANCE, 100, "ddim")]),
+    "guided_sampler": ("cdiffusion", [(0.5, s, "dpm") for s in (15, 25)]
+                       + [(0.5, 100, "ddim")]),
+    # weaker guidance, with either sampler (w = 0 by DDIM: the "guidance" sweep)
+    "guidance_low": ("cdiffusion", [(0.0, 25, "dpm")]
+                     + [(w, 25, m) for w in (0.1, 0.25) for m in ("ddim", "dpm")]),
+    "guidance_low_steps": ("cdiffusion", [(0.1, s, "dpm") for s in (15, 20)]),
 }
 # sweeps repeated on other start noises: the chunks seeded 1000, 1001, ... instead of 0, 1, ...
-OTHER_NOISE = {"unguided_sampler_other_noise": ("diffusion", [(0.0, 25, "ddim"), (0.0, 25, "dpm")])}
+OTHER_NOISE = {"unguided_sampler_other_noise": ("diffusion", [(0.0, 25, "ddim"), (0.0, 25, "dpm")]),
+               "guided_other_noise": ("cdiffusion", [(0.5, 25, "ddim"), (0.1, 25, "dpm"), (0.1, 15, "dpm")])}
 FIRST_SEED = 1000
 
 

@@ -21,7 +21,7 @@ The recap notebook builds the same table with the same functions. Its columns:
 - parameters (all trained ones, encoder and discriminator included) and the training time
   recorded in the manifest.
 
-Drawing 2,000 digits pixel by pixel (or by 25 guided denoising steps) costs minutes, longer than
+Drawing 2,000 digits pixel by pixel (or by guided denoising steps) costs minutes, longer than
 a notebook may take. Those samples are drawn once, when the checkpoint is made or by
 `--draw-samples`, into data/samples/NAME.pt (`checkpoints.store_samples`), in chunks of
 SAMPLE_CHUNK digits seeded 0, 1, 2, ...: the first chunk is exactly the 64 digits that the timing

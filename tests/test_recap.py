@@ -80,9 +80,9 @@ def test_each_model_draws_digits_as_its_recipe_says():
     cgan = load_pretrained("cgan")
     torch.testing.assert_close(recap.draw("cgan", cgan, 12, torch.Generator().manual_seed(0)),
                                cgan.sample(12, generator=torch.Generator().manual_seed(0), labels=torch.arange(12) % 10))
-    guided = load_pretrained("cdiffusion")  # asked for 0, 1, 2, ... in turn, in DDIM steps, guided
+    guided = load_pretrained("cdiffusion")  # asked for 0, 1, 2, ... in turn, DPM-Solver++, guided
     torch.testing.assert_close(recap.draw("cdiffusion", guided, 3, torch.Generator().manual_seed(0)),
-                               guided.sample(3, steps=recipes.DIFFUSION_STEPS, labels=torch.arange(3),
+                               guided.sample(3, steps=recipes.GUIDED_STEPS, method="dpm", labels=torch.arange(3),
                                              guidance=recipes.GUIDANCE, generator=torch.Generator().manual_seed(0)))
     unguided = load_pretrained("diffusion")  # DPM-Solver++ steps
     torch.testing.assert_close(recap.draw("diffusion", unguided, 3, torch.Generator().manual_seed(0)),
