@@ -73,6 +73,11 @@ PROBES = {
     # recipe of row_lstm_b32 otherwise
     "row_lstm_48x2_b32": (RowLSTM, RowLSTMConfig(channels=48, hidden=48, num_layers=2, head_channels=64),
                           Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
+    # depth: a third layer (180k parameters, 1.16x the time per epoch of two), the same recipe;
+    # each epoch's minutes are kept, so it can be compared with row_lstm_48x2_b32 both at the same
+    # epoch and at the same wall time
+    "row_lstm_48x3_b32": (RowLSTM, RowLSTMConfig(channels=48, hidden=48, num_layers=3, head_channels=64),
+                          Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
 }
 
 
