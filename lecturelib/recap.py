@@ -264,6 +264,11 @@ def measure(progress: bool = True) -> list[Row]:
     return build_rows(models, train_seconds, log_likelihoods, timings, fcds, floor, readable)
 
 
+def _duration(seconds: float) -> str:
+    """Two significant digits, in ms below 0.1 s: "4.1 s", "15 ms", "0.62 ms" (narrow captions)."""
+    return f"{seconds:.2g} s" if seconds >= 0.1 else f"{seconds * 1000:.2g} ms"
+
+
 def sample_panels(rows: Sequence[Row], timings: dict[str, tuple[float, torch.Tensor]],
                   vae_means: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """The first 16 of each model's 64 timed digits, titled by row, captioned with the row's FCD
@@ -277,7 +282,7 @@ def sample_panels(rows: Sequence[Row], timings: dict[str, tuple[float, torch.Ten
         label = "VAE" if c.source == "vae" else c.label
         panels[label] = timings[c.source][1][:16]
         row = by_label[c.label]
-        captions[label] = f"FCD {row.fcd_ratio:.1f} x floor · {row.seconds_64:.2g} s"
+        captions[label] = f"FCD {row.fcd_ratio:.1f} x floor · {_duration(row.seconds_64)}"
         if c.source == "vae":
             panels["VAE: decoded means"] = vae_means[:16]
     panels["real test digits (binarized)"] = load_binarized_test().x[:16]

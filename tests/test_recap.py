@@ -164,6 +164,10 @@ def test_tables_show_every_row_and_dashes_where_a_column_does_not_apply():
     assert html.count("<tr>") == 3 and 'href="03_pixelrnn_pixelcnn.ipynb"' in html
 
 
+def test_sample_captions_keep_short_times_short():  # the grid's captions sit side by side
+    assert [recap._duration(s) for s in (4.056, 0.1, 0.015, 0.00062)] == ["4.1 s", "0.1 s", "15 ms", "0.62 ms"]
+
+
 def test_cli_refuses_an_unknown_model(capsys):
     with pytest.raises(SystemExit):
         recap.main(["--draw-samples", "dcgan"])
