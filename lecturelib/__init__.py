@@ -4,7 +4,7 @@ One module per job, imported by name, so `import lecturelib` itself is instant a
 network, no file and no device. Dependencies point one way, down this list (each module imports
 only from modules above it; tests/test_project.py checks it):
 
-    lecturelib.config          run profile (quick / full), set_seed, seeded, get_device
+    lecturelib.config          run profile (quick / full), set_seed, seeded, isolated_seed, get_device
     lecturelib.data            the shipped MNIST digits, binarization, augmentation, in-memory
                                loader, toy data
     lecturelib.density         k-means, PCA, Gaussian mixtures by EM, kernel density

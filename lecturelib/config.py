@@ -8,9 +8,10 @@ notebook can change it with `os.environ` and see the change.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
-from typing import TypeVar
+from typing import Iterator, TypeVar
 
 import torch
 from torch import nn
@@ -61,6 +62,23 @@ def seeded(seed: int) -> torch.Generator:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return torch.Generator().manual_seed(seed)
+
+
+@contextlib.contextmanager
+def isolated_seed(seed: int) -> Iterator[torch.Generator]:
+    """`with isolated_seed(0) as generator:` runs the block with torch's global generator seeded
+    with `seed`, then gives the caller's stream back as it was; the block also gets a fresh
+    generator with the same seed.
+
+    For library code that cannot take a generator (a module's initial weights, dropout, a loss
+    that draws its own noise): seeded and repeatable inside, invisible outside, so a student's
+    `torch.rand` is the same whether or not a check or a recipe ran before it. Only the first
+    cell's `set_seed` seeds the global generator for good.
+    """
+    generator = seeded(seed)  # validates the seed
+    with torch.random.fork_rng():  # saves the global state (CPU, and CUDA when present), restores it
+        torch.manual_seed(seed)
+        yield generator
 
 
 def get_device(prefer: str | None = None) -> torch.device:

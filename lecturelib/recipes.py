@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from .checkpoints import (SamplesError, load_checkpoint, load_samples, load_weights, record_metric,
                           save_checkpoint, store_log_likelihoods, store_samples)
-from .config import set_seed
+from .config import isolated_seed
 from .data import (TensorLoader, binarize_dynamic, binarize_static, load_binarized_test, load_digits,
                    random_shift)
 from .metrics import (ClassifierConfig, DigitClassifier, SpreadFCD, bits_per_dim, classifier_accuracy,
@@ -165,8 +165,8 @@ def _augmentation(training: Training, generator: torch.Generator) -> Callable | 
     steps = []
     if training.shift:
         steps.append(lambda x: random_shift(x, training.shift, generator))
-    if training.dynamic_binarization:
-        steps.append(binarize_dynamic)
+    if training.dynamic_binarization:  # the recipe's generator: no draw from the global one
+        steps.append(lambda x: binarize_dynamic(x, generator))
     if not steps:
         return None
     return lambda x: functools.reduce(lambda value, step: step(value), steps, x)
@@ -476,11 +476,11 @@ def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int | Non
     recipe = get_recipe(name)
     training = dataclasses.replace(recipe.training, epochs=num_epochs or recipe.training.epochs,
                                    seed=recipe.training.seed if seed is None else seed)
-    generator = set_seed(training.seed)
-    model = recipe.build(recipe.config)
-    start = time.perf_counter()
-    recipe.train(model, training, generator, progress)
-    seconds = time.perf_counter() - start
+    with isolated_seed(training.seed) as generator:  # initial weights, dropout: seeded, then given back
+        model = recipe.build(recipe.config)
+        start = time.perf_counter()
+        recipe.train(model, training, generator, progress)
+        seconds = time.perf_counter() - start
     model.eval()
     samples, sample_seconds = None, 0.0
     if recipe.stored_samples:

@@ -15,7 +15,7 @@ it, sample with it, ...). A `Question` is a conceptual one, answered with a word
 lecturelib, never in the notebook cell that asks.
 
 A check prints its verdict and never raises, so a notebook with unanswered exercises still runs
-top to bottom:
+top to bottom; it leaves torch's global generator as it was, and stops after TIME_LIMIT seconds:
     [ ] Exercise 01.2 · the E-step: not answered yet ...
     [x] Exercise 01.2 · the E-step: case 2 of 3 (N = 37, K = 5, D = 3): each row should sum to 1 ...
     [ok] Exercise 01.2 · the E-step: correct on 3 fresh cases. Put to work: ...
@@ -23,14 +23,18 @@ top to bottom:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import math
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+import signal
+import threading
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import torch
 
 NOT_ANSWERED = "not answered yet: replace the `return None` (or `None`) with your answer"
+TIME_LIMIT = 120.0  # seconds to judge an answer (putting it to work, which may train, not counted)
 
 
 class Case(NamedTuple):
@@ -58,6 +62,8 @@ def _close(got: Any, want: Any, rtol: float, atol: float) -> tuple[bool, str]:
         if list(got) == list(want):
             return True, ""
         return False, f"expected {list(want)}, got {list(got)}"
+    if isinstance(want, torch.Tensor) and type(got).__module__ == "numpy":  # it would fail when put to work
+        return False, f"expected a torch.Tensor, got a numpy {type(got).__name__}: return torch.as_tensor(...) of it"
     if isinstance(want, (tuple, list)) and not isinstance(want, torch.Size):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return False, f"expected {len(want)} values, got {type(got).__name__}"
@@ -81,6 +87,44 @@ def _close(got: Any, want: Any, rtol: float, atol: float) -> tuple[bool, str]:
     return False, f"off by up to {error:.2g} (relative)"
 
 
+class _TooSlow(BaseException):  # not an Exception: no `except Exception` in an answer swallows it
+    """A check ran out of time."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow after `seconds`, by SIGALRM: in a kernel's main thread on Unix; else no limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _guarded(check: Callable[[Any, Any], Verdict]) -> Callable[..., Verdict]:
+    """`verdict(answer, use=True, **context)` from a check(self, answer): torch's global generator
+    given back as it was, the check stopped after TIME_LIMIT, then a correct answer put to work."""
+    def verdict(self, answer: Any, use: bool = True, **context: Any) -> Verdict:
+        with torch.random.fork_rng():
+            try:
+                with _time_limit(TIME_LIMIT):
+                    checked = check(self, answer)
+            except _TooSlow:
+                return Verdict("wrong", f"[x] Exercise {self.name}: no verdict after {TIME_LIMIT:g} s, so the check "
+                                        "stopped: does your code loop without end? Try it on a small input first.")
+            return _put_to_work(checked, self.use if use else None, answer, context)
+    return verdict
+
+
 @dataclasses.dataclass(frozen=True)
 class Exercise:
     """A build-it exercise: the student's function against the reference on fresh cases."""
@@ -99,7 +143,8 @@ class Exercise:
         """A right answer and the wrong ones with their diagnoses (for the tests of the check)."""
         return self.reference, self.mistakes
 
-    def verdict(self, answer: Callable[..., Any] | None, use: bool = True, **context: Any) -> Verdict:
+    @_guarded
+    def verdict(self, answer: Callable[..., Any] | None) -> Verdict:
         title = f"Exercise {self.name}"
         if answer is None:
             return Verdict("unanswered", f"[ ] {title}: {NOT_ANSWERED}.")
@@ -127,7 +172,7 @@ class Exercise:
                 return Verdict("wrong", f"[x] {title}: {where}: " + "\n     Or: ".join(matched))
             tip = f" Hint: {self.hint}" if self.hint else ""
             return Verdict("wrong", f"[x] {title}: {where}: {why}.{tip}")
-        return _passed(title, f"correct on {len(cases)} fresh cases.", self.use if use else None, answer, context)
+        return Verdict("ok", f"[ok] {title}: correct on {len(cases)} fresh cases.")
 
     def __call__(self, answer: Callable[..., Any] | None, *, require: bool = False, **context: Any) -> None:
         """Print the verdict (and put a correct answer to work). require=True (solution cells)
@@ -135,15 +180,14 @@ class Exercise:
         _report(self.verdict(answer, **context), require)
 
 
-def _passed(title: str, what: str, use: Callable[..., str] | None, answer: Any,
-            context: Mapping[str, Any]) -> Verdict:
-    message = f"[ok] {title}: {what}"
-    if use is not None:
-        try:
-            message += f"\n     Put to work: {use(answer, **context)}"
-        except Exception as err:  # a correct answer should not fail here; report, never raise
-            return Verdict("wrong", message + f"\n     Putting it to work failed: {type(err).__name__}: {str(err)[:200]}")
-    return Verdict("ok", message)
+def _put_to_work(checked: Verdict, use: Callable[..., str] | None, answer: Any,
+                 context: Mapping[str, Any]) -> Verdict:
+    if not checked.passed or use is None:
+        return checked
+    try:
+        return Verdict("ok", checked.message + f"\n     Put to work: {use(answer, **context)}")
+    except Exception as err:  # a correct answer should not fail here; report, never raise
+        return Verdict("wrong", checked.message + f"\n     Putting it to work failed: {type(err).__name__}: {str(err)[:200]}")
 
 
 def _report(verdict: Verdict, require: bool) -> None:
@@ -167,7 +211,8 @@ class Build:
     def examples(self) -> tuple[Any, Mapping[str, Any]]:
         return self.solution, self.wrong
 
-    def verdict(self, answer: Any, use: bool = True, **context: Any) -> Verdict:
+    @_guarded
+    def verdict(self, answer: Any) -> Verdict:
         title = f"Exercise {self.name}"
         if answer is None:
             return Verdict("unanswered", f"[ ] {title}: {NOT_ANSWERED}.")
@@ -181,7 +226,7 @@ class Build:
             return Verdict("unanswered", f"[ ] {title}: {NOT_ANSWERED}.")
         if problem is not None:
             return Verdict("wrong", f"[x] {title}: {problem}")
-        return _passed(title, "correct on fresh inputs.", self.use if use else None, answer, context)
+        return Verdict("ok", f"[ok] {title}: correct on fresh inputs.")
 
     def __call__(self, answer: Any, *, require: bool = False, **context: Any) -> None:
         _report(self.verdict(answer, **context), require)

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..config import isolated_seed
 from ..data import TensorLoader, few_labels, load_digits
 from ..density import PCA
 from ..models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig, reconstruction_loss as reference_loss
@@ -49,14 +50,13 @@ def _use_denoising(answer) -> str:
     x_test, _ = load_digits("test")
     models = {}
     for name in ("denoising", "plain"):
-        torch.manual_seed(0)
-        model = ConvAutoencoder(ConvAutoencoderConfig(latent_dim=32))
-        g = torch.Generator().manual_seed(0)
-        loader = TensorLoader(x_train, batch_size=128, shuffle=True, generator=g)
-        keep = lambda x: (torch.rand(x.shape, generator=g) > 0.3).float()
-        loss = (lambda m, b: answer(m.encoder, m.decoder, b[0], keep(b[0]))) if name == "denoising" else \
-            (lambda m, b: reference_loss(m.decoder(m.encoder(b[0] * keep(b[0]))), b[0] * keep(b[0])))
-        fit(model, loader, num_epochs=1, progress=False, loss_fn=loss)
+        with isolated_seed(0) as g:  # the same initial weights, batches and dropped pixels for both
+            model = ConvAutoencoder(ConvAutoencoderConfig(latent_dim=32))
+            loader = TensorLoader(x_train, batch_size=128, shuffle=True, generator=g)
+            keep = lambda x: (torch.rand(x.shape, generator=g) > 0.3).float()
+            loss = (lambda m, b: answer(m.encoder, m.decoder, b[0], keep(b[0]))) if name == "denoising" else \
+                (lambda m, b: reference_loss(m.decoder(m.encoder(b[0] * keep(b[0]))), b[0] * keep(b[0])))
+            fit(model, loader, num_epochs=1, progress=False, loss_fn=loss)
         models[name] = model
     keep = (torch.rand(x_test.shape, generator=torch.Generator().manual_seed(1)) > 0.3).float()
     dropped = (keep == 0) & (x_test > 0.5)  # ink pixels the models were shown as 0
@@ -127,10 +127,10 @@ def _solution_pair(latent_dim: int) -> tuple[nn.Module, nn.Module]:
     return encoder, decoder
 
 
+@isolated_seed(0)  # the student's initial weights: the same on every run
 def _use_pair(make_pair) -> str:
     x_train, _ = load_digits("train")
     x_test, _ = load_digits("test")
-    torch.manual_seed(0)
     encoder, decoder = make_pair(8)
     model = nn.ModuleDict({"encoder": encoder, "decoder": decoder})
     loader = TensorLoader(x_train, batch_size=128, shuffle=True, generator=torch.Generator().manual_seed(0))

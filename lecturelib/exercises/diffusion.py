@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from ..config import isolated_seed
 from ..data import load_digits, sample_blobs
 from ..models.diffusion import (Schedule, ToyNet, cosine_schedule, ddim_times, ddpm_step, estimate_x0,
                                 forward_chain)
@@ -94,10 +95,10 @@ def _loss_cases(generator: torch.Generator) -> list[Case]:
     return cases
 
 
+@isolated_seed(0)  # the toy net's initial weights: the same on every run
 def _use_loss(answer) -> str:
     """Train the toy noise predictor with the answer for 600 steps; DDPM then draws 2,000 points."""
     generator = torch.Generator().manual_seed(0)
-    torch.manual_seed(0)
     schedule, net = Schedule(cosine_schedule(100)), ToyNet()
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
     with torch.enable_grad():  # also from a notebook that turned gradients off

@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
+from ..config import isolated_seed
 from ..data import ring_centres, sample_ring
 from ..metrics import modes_covered
 from ..models.gan import (ToyDiscriminator, ToyGenerator, discriminator_step as reference_d_step,
@@ -27,8 +28,8 @@ from . import Build, Case, Exercise, NOT_ANSWERED, Question, sizes
 
 def _game(generator: torch.Generator, data_dim: int, latent_dim: int, batch: int):
     """A small G and D with random weights, SGD optimizers, a real batch and noise."""
-    torch.manual_seed(int(torch.randint(2**31, (1,), generator=generator)))
-    G, D = ToyGenerator(latent_dim, data_dim, 16), ToyDiscriminator(data_dim, 16)
+    with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the initial weights
+        G, D = ToyGenerator(latent_dim, data_dim, 16), ToyDiscriminator(data_dim, 16)
     x_real = torch.randn(batch, data_dim, generator=generator) + 1.0
     z = torch.randn(batch, latent_dim, generator=generator)
     return G, D, x_real, z
@@ -103,9 +104,9 @@ def _reference_ring() -> int:
     return _ring_run(None, None)
 
 
+@isolated_seed(0)  # weights, real samples and noise all come from the (restored) global generator
 def _ring_run(d_step: Callable | None, g_step: Callable | None, steps: int = 1500) -> int:
     """The balanced ring game of notebook 05 (seed 0), with the given steps; modes covered at the end."""
-    torch.manual_seed(0)
     G, D = ToyGenerator(2, 2, 128), ToyDiscriminator(2, 128)
     fit_gan(G, D, lambda: sample_ring(128), lambda n: torch.randn(n, 2), num_steps=steps, lr=2e-3,
             progress=False, d_step=d_step, g_step=g_step)

@@ -7,6 +7,7 @@ import time
 
 import torch
 
+from ..config import isolated_seed
 from ..data import load_binarized_test
 from ..models.pixelcnn import (PixelCNN, PixelCNNConfig, causal_mask as reference_mask, dependency_map,
                                sample_pixel_by_pixel)
@@ -38,9 +39,9 @@ def _mask_without_right(k: int, mask_type: str) -> torch.Tensor:
     return mask
 
 
+@isolated_seed(0)  # the initial weights and the input pixels
 def _use_mask(answer) -> str:
     """A small PixelCNN built with the student's masks; causality checked by gradients."""
-    torch.manual_seed(0)
     model = PixelCNN(PixelCNNConfig(channels=8, num_blocks=3, head_channels=8), mask_fn=answer)
     side = 12
     x = torch.bernoulli(torch.full((1, 1, side, side), 0.5))
@@ -81,8 +82,8 @@ causal_mask = Exercise(
 def _sample_cases(generator: torch.Generator) -> list[Case]:
     cases = []
     for n, (h, w) in ((3, (5, 5)), (2, (4, 6)), (5, (3, 3))):
-        torch.manual_seed(int(torch.randint(1000, (1,), generator=generator)))
-        model = PixelCNN(PixelCNNConfig(channels=4, num_blocks=1, head_channels=4)).eval()
+        with isolated_seed(int(torch.randint(1000, (1,), generator=generator))):  # the initial weights
+            model = PixelCNN(PixelCNNConfig(channels=4, num_blocks=1, head_channels=4)).eval()
         uniform = torch.rand(n, h * w, generator=generator)
         cases.append(Case(f"{n} images of {h}x{w} from a small random PixelCNN", (model.logits, uniform, (h, w))))
     return cases
@@ -204,9 +205,9 @@ chain_rule_log_prob = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
+@isolated_seed(0)  # the initial weights
 def _measured_rows_above(num_blocks: int) -> int:
     """Rows above the bottom row's middle pixel with a non-zero gradient, on a fresh PixelCNN."""
-    torch.manual_seed(0)
     model = PixelCNN(PixelCNNConfig(channels=16, num_blocks=num_blocks, head_channels=16))
     grad = dependency_map(model.logits, 27, 14, torch.ones(1, 1, 28, 28))
     return 27 - grad.nonzero()[:, 0].min().item()  # the highest row with a non-zero gradient

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from ..config import isolated_seed
 from ..data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
 from ..models.vae import VAE, VAEConfig, VAEOutput, iwae_estimate, negative_elbo as reference_elbo, reparameterize as reference_z
 from ..recipes import load_pretrained
@@ -117,11 +118,11 @@ def _kl(mu, logvar):
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
 
+@isolated_seed(0)  # the initial weights, the noise of z and the dynamic binarization
 def _use_elbo(answer) -> str:
     """Two epochs of a fresh VAE trained by the student's loss; the test -ELBO before and after."""
     x_train, _ = load_digits("train")
     x_test, _ = load_binarized_test()
-    torch.manual_seed(0)
     model = VAE(VAEConfig(latent_dim=16))
     test = TensorLoader(x_test[:500], batch_size=500)
     before = evaluate(model, test)["loss"]

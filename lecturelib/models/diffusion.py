@@ -41,6 +41,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..config import isolated_seed
+
 
 # ---------------------------------------------------------------------------------------------
 # The noise schedule and the forward process
@@ -256,13 +258,11 @@ def train_toy(loss: Callable[[nn.Module, torch.Tensor], torch.Tensor], build: Ca
               seed: int = 0, batch_size: int = 256, lr: float = 3e-3) -> nn.Module:
     """A fresh net = build(), trained by Adam on loss(net, x) for `steps` fresh batches
     x = sample(batch_size, generator) of a 2-D toy; seeded (the initial weights, the batches, and
-    the loss's own noise through torch's global generator). Returns the net, in eval mode; trains
-    even where gradients were switched off."""
-    torch.manual_seed(seed)
-    net = build()
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    with torch.enable_grad():
+    the loss's own noise through torch's global generator, whose state is given back after). Returns
+    the net, in eval mode; trains even where gradients were switched off."""
+    with isolated_seed(seed) as generator, torch.enable_grad():
+        net = build()
+        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         for _ in range(steps):
             value = loss(net, sample(batch_size, generator))
             optimizer.zero_grad()
