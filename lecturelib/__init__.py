@@ -8,10 +8,11 @@ only from modules above it; tests/test_project.py checks it):
     lecturelib.data            the shipped MNIST digits, binarization, augmentation, in-memory
                                loader, toy data
     lecturelib.density         k-means, PCA, Gaussian mixtures by EM, kernel density
-    lecturelib.models          one file per family: likelihood (the Bernoulli likelihood of binary
-                               pixels), autoencoder, pixelcnn, pixelrnn, vae, gan, diffusion,
-                               baselines (independent pixels, a PCA mixture): networks, losses,
-                               samplers
+    lecturelib.models          checks (what every model entry point is given: shape, dtype, range,
+                               labels, sampler options), then one file per family: likelihood (the
+                               Bernoulli likelihood of binary pixels), autoencoder, pixelcnn,
+                               pixelrnn, vae, gan, diffusion, baselines (independent pixels, a PCA
+                               mixture): networks, losses, samplers
     lecturelib.metrics         bits per dimension, the digit classifier, Fréchet distance with its
                                spread and floor, classifier shares, bootstrap
     lecturelib.train           fit() and fit_gan(): the training loops, and callbacks

@@ -141,8 +141,10 @@ def test_grey_or_misshaped_digits_are_refused(model):
         model.log_prob(torch.full((2, 1, SIZE, SIZE), 0.3))
     with pytest.raises(ValueError, match="binarized"):
         model.sample(given=torch.full((2, 1, SIZE, SIZE), 0.3), num_given=10)
-    with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(B, 1, 28, 28\), got \(2, 28, 28\): no channel dimension; pass x.unsqueeze\(1\)"):
         model.log_prob(torch.zeros(2, SIZE, SIZE))
+    with pytest.raises(ValueError, match=r"got \(2, 1, 32, 32\): the model is built for 28x28 digits"):
+        model.log_prob(torch.zeros(2, 1, 32, 32))  # it would score them: -1,047 nats, a number for nothing
 
 
 def test_sampler_rejects_bad_arguments(model):

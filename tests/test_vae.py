@@ -120,5 +120,5 @@ def test_iwae_estimate_is_a_stable_log_mean_exp():
     model = VAE(VAEConfig(latent_dim=2, channels=4))
     x = torch.bernoulli(torch.rand(3, 1, 28, 28))
     assert model.log_weights(x, 5, torch.Generator().manual_seed(0)).shape == (5, 3)
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="k >= 1, the number of samples z per digit"):
         model.log_weights(x, 0)

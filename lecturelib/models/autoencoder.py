@@ -24,6 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import UNIT, check_codes, check_finite, check_images
+
 IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of a digit
 NUM_PIXELS = 28 * 28
 
@@ -64,6 +66,7 @@ class LinearAutoencoder(nn.Module):
         self.decoder = nn.Linear(config.latent_dim, config.input_dim)  # (B, k) -> (B, D)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_vectors(x, self.config.input_dim, "LinearAutoencoder")
         return self.decoder(self.encoder(x.flatten(1))).view_as(x)  # x_hat, same shape as x
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
@@ -73,6 +76,17 @@ class LinearAutoencoder(nn.Module):
         """An orthonormal basis (k, D) of the span of the decoder's columns."""
         q, _ = torch.linalg.qr(self.decoder.weight.detach().double())  # (D, k)
         return q.T
+
+
+def _check_vectors(x: torch.Tensor, input_dim: int, where: str) -> None:
+    """The linear model takes any (B, ...) float32 batch of input_dim numbers per example."""
+    if not isinstance(x, torch.Tensor) or x.dim() < 2 or x[0].numel() != input_dim or not len(x):
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"{where} expects a non-empty batch of {input_dim} numbers per example, "
+                         f"(B, {input_dim}) or (B, 1, 28, 28), got {got}")
+    if x.dtype != torch.float32:
+        raise TypeError(f"{where} expects float32 numbers, got {x.dtype}: convert with x.float()")
+    check_finite(x, where)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,19 +142,23 @@ class ConvAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction x_hat in [0, 1], same shape as x."""
+        check_images(x, "ConvAutoencoder", UNIT)
         return torch.sigmoid(self.decoder(self.encoder(x)))
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
+        check_images(x, "ConvAutoencoder.loss", UNIT)
         return reconstruction_loss(self.decoder(self.encoder(x)), x)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Images (B, 1, 28, 28) in [0, 1] for codes z (B, D)."""
+        check_codes(z, None, self.config.latent_dim, "ConvAutoencoder.decode")
         return torch.sigmoid(self.decoder(z))
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """Codes (N, D) for images (N, 1, 28, 28), in batches, in eval mode."""
+        check_images(x, "ConvAutoencoder.encode", UNIT)
         was_training = self.training
         self.eval()
         codes = torch.cat([self.encoder(part) for part in x.split(batch_size)])

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..density import PCA, fit_gaussian_mixture
+from .checks import BINARY, UNIT, check_count, check_images
 from .likelihood import bernoulli_nll
 
 PIXEL_CLIP = 1e-3  # keeps log p_i finite for pixels never on in training
@@ -29,6 +30,7 @@ class IndependentPixels(nn.Module):
 
     def __init__(self, x_train: torch.Tensor):
         super().__init__()
+        check_images(x_train, "IndependentPixels", UNIT, size=None)  # grey or binary digits
         probs = x_train.mean(0).clamp(PIXEL_CLIP, 1 - PIXEL_CLIP)  # (1, 28, 28)
         self.logits = nn.Parameter(torch.logit(probs), requires_grad=False)
 
@@ -39,11 +41,13 @@ class IndependentPixels(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) in nats per digit (B,) of binarized digits (B, 1, 28, 28)."""
+        check_images(x, "IndependentPixels.log_prob", BINARY, size=tuple(self.logits.shape[-2:]))
         return -bernoulli_nll(self.logits.expand_as(x), x)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n digits (n, 1, 28, 28), each pixel its own coin."""
+        n = check_count(n, "IndependentPixels.sample")
         return torch.bernoulli(self.probs.expand(n, -1, -1, -1).cpu(), generator=generator).to(self.logits.device)
 
 
@@ -68,5 +72,5 @@ class PCAMixture(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        codes = self.mixture.sample(n, generator=generator)  # (n, num_codes)
+        codes = self.mixture.sample(check_count(n, "PCAMixture.sample"), generator=generator)  # (n, num_codes)
         return self.pca.reconstruct(codes).clamp(0, 1).reshape(n, 1, 28, 28)

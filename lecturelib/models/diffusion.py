@@ -42,6 +42,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..config import isolated_seed
+from .checks import UNIT, check_count, check_guidance, check_images, check_labels, check_steps
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +379,8 @@ class DiffusionModel(nn.Module):
     def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """`denoising_loss` on digits in [0, 1] (scaled to [-1, 1]); the conditional model sees
         "no label" for a share `label_dropout` of them, so that it also learns p(x) for guidance."""
+        check_images(x, "DiffusionModel.loss", UNIT)  # the digits as loaded; scaled to [-1, 1] below
+        check_labels(labels, len(x), self.config.num_classes, "DiffusionModel.loss", "diffusion model", no_label_token=True)
         if labels is not None and self.config.num_classes:
             dropped = torch.rand(len(x), device=x.device) < self.config.label_dropout
             labels = torch.where(dropped, torch.full_like(labels, self.config.num_classes), labels)
@@ -412,17 +415,14 @@ class DiffusionModel(nn.Module):
             raise ValueError(f"DDPM runs all T = {T} steps; for fewer, use method='ddim'")
         if steps is None:
             steps = T if method == "ddpm" else DDIM_STEPS
-        if not 1 <= steps <= T:
-            raise ValueError(f"steps must be in 1..{T}, got {steps}")
-        if self.config.num_classes and labels is None and guidance:
-            raise ValueError("guidance needs labels: pass labels=, e.g. torch.arange(n) % 10")
-        if labels is not None and not self.config.num_classes:
-            raise ValueError("this diffusion model is unconditional: it takes no labels")
+        where, K = "DiffusionModel.sample", self.config.num_classes
+        check_steps(steps, T, where)
+        check_labels(labels, check_count(n, where), K, where, "diffusion model", no_label_token=True)  # K: "no label"
+        check_guidance(guidance, bool(K), labels is not None, where)
         was_training = self.training
         self.eval()
         x = torch.randn(n, 1, 28, 28, generator=generator).to(self.device)
-        if labels is not None:
-            labels = labels.to(self.device)
+        labels = None if labels is None else labels.to(self.device)
         predict = lambda x_t, t: self.predict_noise(x_t, t, labels, guidance)  # noqa: E731
         if method == "ddpm":
             x = self._ddpm(predict, x, generator)

@@ -27,6 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import check_codes, check_count, check_labels
+
 
 # ---------------------------------------------------------------------------------------------
 # Losses on logits
@@ -241,12 +243,10 @@ class DCGAN(nn.Module):
                labels: torch.Tensor | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
         """n digits (n, 1, 28, 28) in [0, 1]; pass `z` to decode given noise, `labels` for the
         conditional model. Uses G in eval mode (batch-norm running statistics)."""
-        if self.config.num_classes and (labels is None or len(labels) != n):
-            raise ValueError(
-                f"this GAN is conditional: it draws the digits you ask for. Pass labels=, {n} of "
-                f"them in 0..{self.config.num_classes - 1}, e.g. labels=torch.arange({n}) % 10")
-        if not self.config.num_classes and labels is not None:
-            raise ValueError("this GAN is unconditional: it takes no labels")
+        n = check_count(n, "DCGAN.sample")
+        check_labels(labels, n, self.config.num_classes, "DCGAN.sample", "GAN", required=True)
+        if z is not None:
+            check_codes(z, n, self.config.latent_dim, "DCGAN.sample")
         was_training = self.G.training
         self.G.eval()
         z = self.noise(n, generator) if z is None else z

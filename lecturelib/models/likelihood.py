@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from .checks import require_binary
+
 
 def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """-log p(x | logits) = -sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s = sigmoid(logits),
@@ -18,15 +20,5 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
     x must be binary: a grey pixel has no Bernoulli likelihood, and the number computed for one
     would read like a likelihood without being one."""
-    require_binary(x)
+    require_binary(x, "bernoulli_nll")  # models.checks: also refuses NaN, naming it
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
-
-
-def require_binary(x: torch.Tensor) -> None:
-    """Refuse grey pixels where a likelihood of binary ones is computed, naming the fix."""
-    if ((x != 0) & (x != 1)).any():
-        grey = ((x != 0) & (x != 1)).float().mean().item()
-        raise ValueError(
-            f"{grey:.0%} of the pixels are neither 0 nor 1: a Bernoulli likelihood scores binarized "
-            "digits only. Binarize first: data.load_binarized_test() for the test digits, or "
-            "data.binarize_dynamic(x) for grey ones.")

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import BINARY, check_count, check_images
 from .likelihood import bernoulli_nll
 
 HEIGHT = WIDTH = 28  # a digit; the models are fully convolutional, the sampler uses the shape given
@@ -204,8 +205,8 @@ class AutoregressiveImageModel(nn.Module):
         return self.logits(x)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """Exact log p(x) in nats per digit: (B, 1, H, W) in {0, 1} -> (B,)."""
-        _check_binary(x, "log_prob")
+        """Exact log p(x) in nats per digit: (B, 1, 28, 28) in {0, 1} -> (B,)."""
+        check_images(x, f"{type(self).__name__}.log_prob", BINARY)  # trained on 28x28 digits
         return -bernoulli_nll(self.logits(x), x)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
@@ -237,12 +238,11 @@ class AutoregressiveImageModel(nn.Module):
                           given: torch.Tensor | None = None, num_given: int = 0,
                           shape: tuple[int, int] = (HEIGHT, WIDTH), fast: bool = True) -> Samples:
         """As `sample`, and p(x_i = 1 | x_<i) of every pixel as it was drawn."""
-        height, width = shape if given is None else given.shape[-2:]
         if given is not None:
-            _check_binary(given, "sample(given=...)")
+            check_images(given, "sample(given=...)", BINARY, size=None, dtype=None)
             n = given.shape[0]
-        if n is None or n < 1:
-            raise ValueError("sample() needs n >= 1 or `given` images to complete")
+        n = check_count(n, "sample()", "digits to draw; or pass `given` images to complete")
+        height, width = shape if given is None else given.shape[-2:]
         if not 0 <= num_given <= height * width:
             raise ValueError(f"num_given must be in [0, {height * width}], got {num_given}")
         weight = next(self.parameters())
@@ -259,17 +259,6 @@ class AutoregressiveImageModel(nn.Module):
         defines its own (the PixelCNNs cache every layer's activations, the Row LSTM its state).
         By default, the plain loop."""
         return sample_pixel_by_pixel(self.logits, x, uniform, start)
-
-
-def _check_binary(x: torch.Tensor, where: str) -> None:
-    """The pixel models are Bernoulli models of {0, 1} digits; grey levels would give numbers
-    that look like likelihoods but are not."""
-    if x.dim() != 4 or x.shape[1] != 1:
-        raise ValueError(f"{where} expects images of shape (B, 1, H, W), got {tuple(x.shape)}")
-    if not ((x == 0) | (x == 1)).all():
-        raise ValueError(f"{where} expects binarized digits (0 or 1 in every pixel), got grey "
-                         "levels: binarize first, e.g. data.binarize_static(x) or use "
-                         "data.load_binarized_test()")
 
 
 def dependency_map(logits_fn: Callable[[torch.Tensor], torch.Tensor], row: int, col: int,

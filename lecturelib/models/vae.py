@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from .autoencoder import ConvDecoder, ConvEncoder
+from .checks import BINARY, UNIT, check_codes, check_count, check_images
 from .likelihood import bernoulli_nll
 
 LOG_2PI = math.log(2 * math.pi)
@@ -113,6 +114,7 @@ class VAE(nn.Module):
         self.decoder = ConvDecoder(config.latent_dim, config.channels)  # z -> (B, 1, 28, 28)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_images(x, "VAE.encode", UNIT)  # binarized digits or grey levels, (B, 1, 28, 28)
         mu, logvar = self.encoder(x).chunk(2, dim=1)  # (B, D), (B, D)
         return mu, logvar
 
@@ -122,11 +124,13 @@ class VAE(nn.Module):
         return VAEOutput(self.decoder(z), mu, logvar, z)
 
     def loss(self, x: torch.Tensor) -> LossTerms:
+        check_images(x, "VAE.loss", BINARY)
         return negative_elbo(self(x), x, self.config.beta)
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Bernoulli means (pixel probabilities) for codes z (B, D): (B, 1, 28, 28)."""
+        check_codes(z, None, self.config.latent_dim, "VAE.decode")
         return torch.sigmoid(self.decoder(z))
 
     @torch.no_grad()
@@ -135,7 +139,7 @@ class VAE(nn.Module):
         """Ancestral sampling: z ~ N(0, I), then x ~ p(x|z). Returns the pixel probabilities
         (the usual picture) or, with binary=True, one Bernoulli draw of every pixel."""
         device = next(self.parameters()).device
-        z = torch.randn(n, self.config.latent_dim, generator=generator).to(device)  # (n, D)
+        z = torch.randn(check_count(n, "VAE.sample"), self.config.latent_dim, generator=generator).to(device)  # (n, D)
         probs = self.decode(z)
         if binary:
             return torch.bernoulli(probs.cpu(), generator=generator).to(device)
@@ -148,8 +152,8 @@ class VAE(nn.Module):
         z_j ~ q(z|x) per digit: (k, B). Samples are drawn `chunk` at a time, and decoded
         `decode_batch` codes at a time, to bound memory (500 digits x 100 samples at once would
         take gigabytes)."""
-        if k < 1:
-            raise ValueError(f"k is a number of samples, at least 1; got {k}")
+        check_count(k, "VAE.log_weights", "samples z per digit", "k")
+        check_images(x, "VAE.log_weights", BINARY)
         mu, logvar = self.encode(x)  # (B, D)
         log_weights = []
         for start in range(0, k, chunk):
