@@ -5,8 +5,8 @@ network, no file and no device. Dependencies point one way, down this list (each
 only from modules above it; tests/test_project.py checks it):
 
     lecturelib.config          run profile (quick / full), set_seed, seeded, isolated_seed, get_device
-    lecturelib.data            the shipped MNIST digits, binarization, augmentation, in-memory
-                               loader, toy data
+    lecturelib.data            the shipped MNIST digits (data/files.py: where they are, checked by
+                               sha256, read), binarization, augmentation, in-memory loader, toy data
     lecturelib.density         k-means, PCA, Gaussian mixtures by EM, kernel density
     lecturelib.models          checks (what every model entry point is given: shape, dtype, range,
                                labels, sampler options), then one file per family: likelihood (the
