@@ -122,6 +122,23 @@ def fcd_with_spread(images: torch.Tensor, reference: torch.Tensor, classifier: D
                      torch.tensor(halves).std().item() / math.sqrt(2))
 
 
+def fcd_gap_with_spread(images_a: torch.Tensor, images_b: torch.Tensor, reference: torch.Tensor,
+                        classifier: DigitClassifier, num_halves: int = 50, seed: int = 0) -> SpreadFCD:
+    """FCD(images_a) - FCD(images_b) for two *paired* sets (sample i of each drawn from the same start
+    noise), and its spread by half-sampling the same halves of both: the pairing cancels the noise the
+    two sets share, which `fcd_with_spread`'s unpaired spreads would count twice."""
+    if images_a.shape != images_b.shape:
+        raise ValueError(f"paired sets need one shape, got {tuple(images_a.shape)} and {tuple(images_b.shape)}")
+    features_a, features_b = classifier.features(images_a), classifier.features(images_b)
+    reference_features = classifier.features(reference)
+    gap = lambda rows: (frechet_distance(features_a[rows], reference_features)  # noqa: E731
+                        - frechet_distance(features_b[rows], reference_features))
+    generator = torch.Generator().manual_seed(seed)
+    halves = [gap(torch.randperm(len(features_a), generator=generator)[:len(features_a) // 2])
+              for _ in range(num_halves)]
+    return SpreadFCD(gap(torch.arange(len(features_a))), torch.tensor(halves).std().item() / math.sqrt(2))
+
+
 def fcd_floor(x_real: torch.Tensor, reference: torch.Tensor, classifier: DigitClassifier,
               size: int = 2000) -> SpreadFCD:
     """The floor of the Fréchet classifier distance: the distance of `size` *real* digits to the

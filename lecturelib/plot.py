@@ -811,17 +811,18 @@ def plot_forward_process(noisy: dict[int, torch.Tensor], abar: torch.Tensor) -> 
 
 def plot_step_errors(times: Sequence[int], errors: Sequence[float], weights: torch.Tensor) -> Figure:
     """Left: the shipped model's noise-prediction error at several steps. Right: the weight each
-    step's error has in the ELBO, against the simple loss's weight 1."""
+    step's error has in the ELBO (`elbo_weights`, t = 2 .. T), against the simple loss's weight 1."""
     fig, (ax_error, ax_weight) = plt.subplots(1, 2, figsize=(11, 3.1))
     ax_error.plot(times, errors, "o-")
     ax_error.set(xlabel="step t", ylabel=r"mean $(\varepsilon - \varepsilon_\theta)^2$ per pixel",
                  xscale="log")
     ax_error.set_title("the shipped model's error, test digits", fontsize=10)
-    ax_weight.plot(torch.arange(1, len(weights) + 1), weights, label="weight in the ELBO")
+    ax_weight.plot(torch.arange(2, len(weights) + 2), weights, label=r"$w_t$ in the ELBO")
     ax_weight.axhline(1, color="tab:orange", label="simple loss (Ho et al.): 1")
     ax_weight.set(xlabel="step t", ylabel="weight of the step's error", xscale="log", yscale="log")
-    ax_weight.set_title("the ELBO stresses the first steps", fontsize=10)
-    ax_weight.legend(fontsize=8)
+    ax_weight.set_title(r"ELBO weights $w_t$: a U, its right end set by the clip of $\beta_T$",
+                        fontsize=10)
+    ax_weight.legend(fontsize=8, loc="upper center")
     for ax in (ax_error, ax_weight):
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -859,7 +860,7 @@ def plot_steps_sweep(samples: dict[int, torch.Tensor], fcd: dict[int, tuple[floa
     ax_images.set_yticks([30 * i + 15 for i in range(len(samples))],
                          [f"{s} step{'s' if s > 1 else ''}" for s in samples], fontsize=8)
     ax_images.set_xticks([])
-    ax_images.set_title("the same start noise, each step count", fontsize=10)
+    ax_images.set_title("one start noise per column, one step count per row", fontsize=10)
     steps = list(fcd)
     ax_quality = fig.add_subplot(grid[1])
     ax_quality.errorbar(steps, [fcd[s][0] for s in steps], yerr=[fcd[s][1] for s in steps],

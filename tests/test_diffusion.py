@@ -1,8 +1,11 @@
 """Diffusion: the schedule, the closed form against the step-by-step chain, the loss as documented,
 seeded samplers, guidance, clear refusals, and a tiny model that learns a 2-D toy."""
 
+import math
+
 import pytest
 import torch
+from torch.distributions import Normal, kl_divergence
 
 from lecturelib.data import sample_blobs
 from lecturelib.metrics import path_straightness
@@ -36,10 +39,39 @@ def test_closed_form_matches_the_step_by_step_chain():
             torch.testing.assert_close(x.var(0), (1 - abar).expand(3), atol=0.03, rtol=0)
 
 
-def test_elbo_weights_are_largest_at_the_first_steps():
-    w = elbo_weights(Schedule(cosine_schedule(1000)))
-    assert w.shape == (1000,) and (w > 0).all()
-    assert w[0] > 100 * w[500], "the ELBO weighs the nearly clean steps far more than the simple loss"
+def test_elbo_weights_are_u_shaped_with_the_last_set_by_the_clip():
+    schedule = Schedule(cosine_schedule(1000))
+    w = elbo_weights(schedule)  # t = 2 .. T
+    assert w.shape == (999,) and (w > 0).all()
+    assert w[0] > 100 * w[498], "the ELBO weighs the nearly clean steps far more than the middle ones"
+    beta_T = schedule.betas[-1]
+    assert math.isclose(w[-1].item(), 1 / (2 * (1 - beta_T.item())), rel_tol=1e-2), "w_T ~ 1 / (2 (1 - clip))"
+
+
+@pytest.mark.parametrize("sampler_variance", [True, False])
+def test_each_elbo_term_is_the_weighted_noise_error_plus_a_constant(sampler_variance):
+    """KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)) by torch.distributions, with the posterior written
+    out by Bayes' rule here, equals w_t ||eps - eps_theta||^2 + C_t for two different eps_theta."""
+    schedule, g = Schedule(cosine_schedule(100)), torch.Generator().manual_seed(0)
+    b, a, abar = (v.double() for v in (schedule.betas, schedule.alphas, schedule.abar))
+    x0, noise = torch.rand(5, generator=g).double() * 2 - 1, torch.randn(5, generator=g).double()
+    for t in (2, 10, 60):
+        x_t = abar[t].sqrt() * x0 + (1 - abar[t]).sqrt() * noise
+        # q(x_{t-1} | x_t, x_0) ∝ q(x_t | x_{t-1}) q(x_{t-1} | x_0): a product of two Gaussians in x_{t-1}
+        precision = a[t] / b[t] + 1 / (1 - abar[t - 1])
+        mean_q = (a[t].sqrt() * x_t / b[t] + abar[t - 1].sqrt() * x0 / (1 - abar[t - 1])) / precision
+        variance = 1 / precision if sampler_variance else b[t]  # the decoder's sigma_t^2
+        w = elbo_weights(schedule, None if sampler_variance else schedule.betas)[t - 2].double()
+        terms = []
+        for eps in (torch.randn(5, generator=g).double(), noise + 0.1):
+            mean_p = (x_t - b[t] / (1 - abar[t]).sqrt() * eps) / a[t].sqrt()
+            kl = kl_divergence(Normal(mean_q, (1 / precision).sqrt()), Normal(mean_p, variance.sqrt())).sum()
+            terms.append(kl - w * (noise - eps).pow(2).sum())
+        torch.testing.assert_close(terms[0], terms[1], rtol=0, atol=1e-4)  # the same constant C_t
+        if sampler_variance:
+            torch.testing.assert_close(terms[0], torch.zeros((), dtype=torch.float64), rtol=0, atol=1e-4)
+        else:
+            assert terms[0] > 0, "with sigma_t^2 = beta_t > beta~_t the constant is positive"
 
 
 def test_the_loss_is_the_documented_mean_squared_noise_error():

@@ -74,6 +74,28 @@ def test_spread_fcd_claims_only_beyond_the_noise():
     assert not SpreadFCD(8.0, 0.1).clearly_below(SpreadFCD(5.0, 0.1))  # the wrong way round
 
 
+def test_the_paired_fcd_gap_is_the_difference_and_its_spread_counts_only_what_differs():
+    """Two sets paired sample by sample (a real digit, and the same digit with 2 % of its pixels
+    flipped): the gap is FCD(a) - FCD(b) computed apart, and its paired spread is far below the
+    unpaired combined spread, since most of each set's noise is shared."""
+    from lecturelib.data import load_binarized_test, load_digits
+    from lecturelib.metrics import fcd_gap_with_spread, fcd_with_spread, frechet_classifier_distance
+    from lecturelib.recipes import as_coins, load_pretrained
+
+    classifier, reference = load_pretrained("classifier"), load_binarized_test().x[:500]
+    a = as_coins(load_digits("train")[0][:400])
+    flips = torch.rand(a.shape, generator=torch.Generator().manual_seed(0)) < 0.02
+    b = torch.where(flips, 1 - a, a)
+    gap = fcd_gap_with_spread(b, a, reference, classifier, num_halves=20)
+    expected = frechet_classifier_distance(b, reference, classifier) - frechet_classifier_distance(a, reference, classifier)
+    assert gap.value == pytest.approx(expected, rel=1e-4)
+    unpaired = math.hypot(*(fcd_with_spread(x, reference, classifier, num_halves=20).spread for x in (a, b)))
+    assert 0 < gap.spread < 0.5 * unpaired
+    assert fcd_gap_with_spread(a, a, reference, classifier, num_halves=2) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="paired sets need one shape"):
+        fcd_gap_with_spread(a, a[:10], reference, classifier)
+
+
 def test_fcd_floor_averages_the_disjoint_sets_of_real_digits():
     from lecturelib.data import load_digits
     from lecturelib.metrics import fcd_floor, frechet_classifier_distance

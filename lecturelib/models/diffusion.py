@@ -88,12 +88,26 @@ def forward_chain(schedule: Schedule, x0: torch.Tensor, noises: Sequence[torch.T
     return x
 
 
-def elbo_weights(schedule: Schedule) -> torch.Tensor:
-    """The weight of step t's noise-prediction error in the ELBO (Ho et al. 2020, eq. 12 with
-    sigma_t^2 = beta_t): beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) = beta_t / (2 alpha_t (1 - abar_t)).
-    The simple loss sets every weight to 1. Returns (T,) for t = 1 .. T."""
-    b, a, abar = schedule.betas[1:], schedule.alphas[1:], schedule.abar[1:]
-    return b / (2 * a * (1 - abar))
+def posterior_variance(schedule: Schedule) -> torch.Tensor:
+    """beta~_t = beta_t (1 - abar_{t-1}) / (1 - abar_t), the variance of the posterior
+    q(x_{t-1} | x_t, x_0) (Ho et al. 2020, eq. 7). (T + 1,), indexed by t; 0 at t = 1, where x_0 is
+    known. `ddpm_step` samples with sigma_t^2 = beta~_t."""
+    s = schedule
+    shifted = torch.cat([torch.ones(1), s.abar[:-1]])  # abar_{t-1}, with abar_{-1} := 1 at t = 0
+    return s.betas * (1 - shifted) / (1 - s.abar).clamp_min(1e-20)
+
+
+def elbo_weights(schedule: Schedule, variance: torch.Tensor | None = None) -> torch.Tensor:
+    """The weight w_t of step t's noise-prediction error in the ELBO. With a decoder
+    p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2 I), the ELBO's term
+    L_{t-1} = KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)) = w_t ||eps - eps_theta||^2 + C_t, with
+    w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) (Ho et al. 2020, eq. 12) and C_t a constant
+    free of theta (0 when sigma_t^2 = beta~_t). `variance`: sigma_t^2 indexed by t = 0..T; by default
+    `posterior_variance`, the one `ddpm_step` samples with. The simple loss sets every w_t to 1.
+    Returns (T - 1,) for t = 2 .. T: the t = 1 term is L_0 = -log p(x_0 | x_1), a decoder, no KL."""
+    s = schedule
+    variance = posterior_variance(s) if variance is None else variance
+    return s.betas[2:] ** 2 / (2 * variance[2:] * s.alphas[2:] * (1 - s.abar[2:]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +150,7 @@ def ddpm_step(schedule: Schedule, x: torch.Tensor, t: int, eps: torch.Tensor,
         mean = (s.abar[t - 1].sqrt() * s.betas[t] * x0 + s.alphas[t].sqrt() * (1 - s.abar[t - 1]) * x) / (1 - s.abar[t])
     if t == 1 or noise is None:
         return mean
-    return mean + (s.betas[t] * (1 - s.abar[t - 1]) / (1 - s.abar[t])).sqrt() * noise
+    return mean + posterior_variance(s)[t].sqrt() * noise
 
 
 def ddim_step(schedule: Schedule, x: torch.Tensor, t: int, previous: int, eps: torch.Tensor,
