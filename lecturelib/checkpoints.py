@@ -15,6 +15,8 @@ Some models are too slow to sample 2,000 digits live (the pixel models draw one 
 pass). Their samples are drawn once (`python -m lecturelib.recap --draw-samples`) and stored in
 data/samples/NAME.pt as packed bits, bound to the sha256 of the checkpoint that drew them, so a
 retrained checkpoint with stale samples is refused (SamplesError) rather than silently used.
+Each stored file's own sha256 is in its checkpoint's manifest entry too ("stored_sha256"), and
+checked before it is read: a flipped byte is refused like a changed checkpoint.
 """
 
 from __future__ import annotations
@@ -59,16 +61,35 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(root: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """The manifest's entries by name ({} when there is no manifest yet)."""
+def _restore(path: Path) -> str:
+    """How to get a shipped file back: `git checkout -- data/...` from the clone."""
+    try:
+        return f"`git checkout -- {path.resolve().relative_to(Path(__file__).resolve().parent.parent)}`"
+    except ValueError:  # not in the clone (GENMODELS_DATA, --root): from the folder it is in
+        return f"`git checkout -- {path.name}` in {path.parent}"
+
+
+def read_manifest(root: str | Path | None = None, missing_ok: bool = False) -> dict[str, dict[str, Any]]:
+    """The manifest's entries by name; {} when there is no manifest yet and `missing_ok` (a new
+    folder that checkpoints are saved into), else a CheckpointError saying to restore it."""
     path = checkpoint_dir(root) / MANIFEST
     if not path.is_file():
-        return {}
+        if missing_ok:
+            return {}
+        raise CheckpointError(f"The manifest {path} is missing, so no checkpoint can be checked or loaded. "
+                              f"Restore it with {_restore(path)}.")
     try:
-        return json.loads(path.read_text())["checkpoints"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise CheckpointError(f"{path} is not a valid manifest ({err}); restore it with "
-                              f"`git checkout -- {path.name}` in {path.parent}") from None
+        entries = json.loads(path.read_text())["checkpoints"]
+        bad = {name: [k for k in ("file", "sha256") if not isinstance(entry.get(k), str)]
+               for name, entry in entries.items()}
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"{path} is not a valid manifest ({err}); restore it with {_restore(path)}") from None
+    for name, missing in bad.items():
+        if missing:
+            raise CheckpointError(f"{path}: the entry {name!r} has no {' and no '.join(map(repr, missing))} (the "
+                                  f"checkpoint's file name and its sha256). Restore the manifest with "
+                                  f"{_restore(path)}, or retrain it with `python -m lecturelib.train {name}`.")
+    return entries
 
 
 def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[str, float],
@@ -90,7 +111,7 @@ def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[s
     state_dict = {key: value.detach().cpu() for key, value in model.state_dict().items()}
     path = folder / f"{name}.pt"
     torch.save({"format": 1, "name": name, "config": config_dict, "state_dict": state_dict}, path)
-    entries = read_manifest(folder)
+    entries = read_manifest(folder, missing_ok=True)
     entries[name] = {
         "file": path.name,
         "sha256": sha256_file(path),
@@ -132,7 +153,7 @@ def load_checkpoint(name: str, *, root: str | Path | None = None,
     entry = entries[name]
     path = folder / entry["file"]
     remedy = (f"Restore it with `git checkout -- {path.name}` in {folder}, or retrain it with "
-              f"`{entry['command']}`.")
+              f"`{entry.get('command', f'python -m lecturelib.train {name}')}`.")
     if not path.is_file():
         raise CheckpointError(f"Checkpoint file {path} is missing. {remedy}")
     sha = sha256_file(path)
@@ -196,6 +217,16 @@ def store_samples(name: str, samples: torch.Tensor, *, chunk: int, seconds: floa
     torch.save({"format": 1, "source": name, "checkpoint_sha256": read_manifest()[name]["sha256"],
                 "chunk": chunk, "seconds": round(seconds, 1), "torch": torch.__version__.split("+")[0],
                 "bits": pack_bits(samples)}, path)
+    return record_stored(name, path)
+
+
+def record_stored(name: str, path: Path) -> Path:
+    """Write the sha256 of `path`, a file stored beside checkpoint NAME, into NAME's manifest entry
+    (under "stored_sha256", by file name), so that loading it checks it first; return the path."""
+    folder = checkpoint_dir()
+    entries = read_manifest(folder)
+    entries[name].setdefault("stored_sha256", {})[path.name] = sha256_file(path)
+    (folder / MANIFEST).write_text(json.dumps({"checkpoints": dict(sorted(entries.items()))}, indent=2) + "\n")
     return path
 
 
@@ -204,12 +235,22 @@ def _load_stored(path: Path, name: str, key: str, what: str, made: str, remedy: 
     and bound to the checkpoint's current sha256; else a SamplesError naming the remedy."""
     if not path.is_file():
         raise SamplesError(f"No stored {what} for {name!r} at {path}. {remedy}")
+    entries = read_manifest()
+    recorded = entries.get(name, {}).get("stored_sha256", {}).get(path.name)
+    if recorded is None:
+        raise SamplesError(f"{path} has no sha256 in the manifest ({checkpoint_dir() / MANIFEST}, entry {name!r}, "
+                           f"\"stored_sha256\"), so it cannot be checked. Restore the manifest with "
+                           f"{_restore(checkpoint_dir() / MANIFEST)}. {remedy}")
+    sha = sha256_file(path)
+    if sha != recorded:
+        raise SamplesError(f"{path} does not match its manifest entry (sha256 {sha[:12]}... instead of "
+                           f"{recorded[:12]}...): it is corrupt or was changed after it was stored. {remedy}")
     try:
         payload = torch.load(path, weights_only=True)
         value, sha = payload[key], payload["checkpoint_sha256"]
     except Exception as err:  # any unreadable file means the same to a student
         raise SamplesError(f"{path} could not be read ({type(err).__name__}: {str(err)[:200]}). {remedy}") from None
-    if sha != read_manifest()[name]["sha256"]:
+    if sha != entries[name]["sha256"]:
         raise SamplesError(f"{path} was {made} another version of checkpoint {name!r}. {remedy}")
     return value
 
@@ -239,7 +280,7 @@ def store_log_likelihoods(name: str, values: dict[str, torch.Tensor]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"format": 1, "source": name, "checkpoint_sha256": read_manifest()[name]["sha256"],
                 "values": {kind: v.detach().cpu().float() for kind, v in values.items()}}, path)
-    return path
+    return record_stored(name, path)
 
 
 def load_log_likelihoods(name: str) -> dict[str, torch.Tensor]:

@@ -132,3 +132,95 @@ def test_record_metric_replaces_only_the_metric(saved):
     load_checkpoint("tiny", root=root)  # the file still matches its entry
     with pytest.raises(CheckpointError, match="No checkpoint named 'other'"):
         record_metric("other", {"acc": 1.0}, root=root)
+
+
+# ---------------------------------------------------------------------------------------------
+# The manifest itself, and the files stored beside the checkpoints (issue 32)
+# ---------------------------------------------------------------------------------------------
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from lecturelib import checkpoints  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_missing_manifest_says_restore_it_not_train_it(saved, monkeypatch):
+    _, root = saved
+    (root / "manifest.json").unlink()
+    with pytest.raises(CheckpointError, match=r"The manifest .*manifest.json is missing, so no checkpoint can be "
+                                              r"checked or loaded. Restore it with `git checkout -- manifest.json` in"):
+        load_checkpoint("tiny", root=root)
+    save_checkpoint(tiny(), "again", command="c", metric={}, root=root)  # a new folder: no manifest needed yet
+    assert set(read_manifest(root)) == {"again"}
+    monkeypatch.setattr(checkpoints, "MANIFEST", "deleted.json")  # the shipped one, as if deleted
+    with pytest.raises(CheckpointError, match=r"Restore it with `git checkout -- data/checkpoints/deleted.json`\.$"):
+        load_checkpoint("vae")
+
+
+def test_a_manifest_entry_without_its_file_is_named(saved):
+    _, root = saved
+    manifest = json.loads((root / "manifest.json").read_text())
+    del manifest["checkpoints"]["tiny"]["file"]
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=r"manifest.json: the entry 'tiny' has no 'file' \(the checkpoint's "
+                                              r"file name and its sha256\). Restore the manifest with .*or retrain it "
+                                              r"with `python -m lecturelib.train tiny`"):
+        load_checkpoint("tiny", root=root)
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """GENMODELS_DATA at a copy of the manifest and of the stored files, to break them safely."""
+    (tmp_path / "checkpoints").mkdir()
+    shutil.copy(ROOT / "data" / "checkpoints" / "manifest.json", tmp_path / "checkpoints")
+    shutil.copytree(ROOT / "data" / "samples", tmp_path / "samples")
+    monkeypatch.setenv("GENMODELS_DATA", str(tmp_path))
+    return tmp_path
+
+
+def _flip_a_byte(path: Path, where: int = -200) -> None:
+    blob = bytearray(path.read_bytes())
+    blob[where] ^= 0x01
+    path.write_bytes(bytes(blob))
+
+
+def test_every_shipped_stored_file_carries_its_own_sha256():
+    stored = {file: sha for entry in read_manifest().values() for file, sha in entry.get("stored_sha256", {}).items()}
+    on_disk = {path.name: sha256_file(path) for path in (ROOT / "data" / "samples").glob("*.pt")}
+    assert stored == on_disk
+
+
+@pytest.mark.parametrize("name, load", [("pixelcnn", checkpoints.load_samples),
+                                        ("pixelcnn", checkpoints.load_log_likelihoods),
+                                        ("vae", checkpoints.load_log_likelihoods),
+                                        ("cdiffusion", checkpoints.load_samples)])
+def test_a_flipped_byte_in_a_stored_file_is_refused(data_copy, name, load):
+    load(name)  # the copy loads
+    path = checkpoints.samples_path(name) if load is checkpoints.load_samples else checkpoints.log_likelihoods_path(name)
+    _flip_a_byte(path)
+    with pytest.raises(checkpoints.SamplesError, match=rf"{path.name} does not match its manifest entry \(sha256 "
+                                                       r"\w{12}\.\.\. instead of \w{12}\.\.\.\): it is corrupt or was "
+                                                       r"changed after it was stored\. Restore it with `git checkout"):
+        load(name)
+
+
+def test_a_stored_file_rewritten_with_the_same_checkpoint_sha256_is_refused(data_copy):
+    payload = torch.load(checkpoints.samples_path("pixelcnn"), weights_only=True)
+    torch.save({**payload, "bits": torch.zeros_like(payload["bits"])}, checkpoints.samples_path("pixelcnn"))
+    with pytest.raises(checkpoints.SamplesError, match="pixelcnn.pt does not match its manifest entry"):
+        checkpoints.load_samples("pixelcnn")
+
+
+def test_storing_records_the_sha256_and_a_stored_file_without_one_is_refused(data_copy):
+    digits = torch.bernoulli(torch.full((3, 1, 28, 28), 0.2))
+    path = checkpoints.store_samples("pixelcnn", digits, chunk=64, seconds=1.0)
+    assert read_manifest()["pixelcnn"]["stored_sha256"]["pixelcnn.pt"] == sha256_file(path)
+    assert torch.equal(checkpoints.load_samples("pixelcnn"), digits)
+    manifest = json.loads((data_copy / "checkpoints" / "manifest.json").read_text())
+    del manifest["checkpoints"]["pixelcnn"]["stored_sha256"]
+    (data_copy / "checkpoints" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(checkpoints.SamplesError, match=r"pixelcnn.pt has no sha256 in the manifest .*entry "
+                                                       r"'pixelcnn', \"stored_sha256\"\), so it cannot be checked"):
+        checkpoints.load_samples("pixelcnn")

@@ -195,3 +195,28 @@ def test_forever_runs_epoch_after_epoch_in_a_new_order():
     first, second = [next(batches)[0] for _ in range(2)], [next(batches)[0] for _ in range(2)]
     assert all(len(b) == 4 for b in first + second)  # drop_last: 2 full batches per epoch
     assert not torch.equal(torch.cat(first), torch.cat(second))  # a new order in the second epoch
+
+
+def test_forever_on_a_loader_without_batches_raises_instead_of_spinning():
+    for loader in (TensorLoader(torch.zeros(0, 1, 28, 28), batch_size=4),
+                   TensorLoader(torch.zeros(3, 1, 28, 28), batch_size=4, drop_last=True)):
+        with pytest.raises(ValueError, match=r"forever\(\) needs at least one batch, and this loader has none "
+                                             r"\(\d examples, batch_size=4, drop_last=(True|False)\): give it data"):
+            next(loader.forever())
+
+
+def test_a_junk_line_in_the_checksums_is_named(data_copy):
+    sums = data_copy / "digits" / "SHA256SUMS"
+    sums.write_text(sums.read_text() + "this line is not a checksum\n")
+    with pytest.raises(DataError, match=r"SHA256SUMS, line 5, is not '<sha256>  <file name>' but "
+                                        r"'this line is not a checksum'.*git checkout -- data/digits"):
+        load_digits("train", root=data_copy)
+
+
+def test_genmodels_data_pointing_nowhere_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("GENMODELS_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=r"GENMODELS_DATA='.*nowhere' is not a folder: point it at a copy of the "
+                                        r"repository's data/ folder.*or unset it"):
+        load_digits("test")
+    monkeypatch.delenv("GENMODELS_DATA")  # read on every call: unset, the clone's own folder again
+    assert data_dir() == ROOT / "data"

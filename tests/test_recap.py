@@ -1,5 +1,7 @@
 """The recap table (lecturelib.recap), the two baselines, and the stored samples."""
 
+import copy
+
 import pytest
 import torch
 
@@ -122,11 +124,27 @@ def test_every_stored_sample_file_matches_its_shipped_checkpoint(source):
     assert 0.05 < samples.mean() < 0.3  # digits: mostly background, some ink
 
 
+def _as_if_recorded(monkeypatch, path):
+    """As if the manifest had recorded `path`'s sha256 as the file is now: the checks that follow
+    the sha256 (readable, bound to the checkpoint) are reached."""
+    real = checkpoints.read_manifest
+
+    def read_manifest(root=None, missing_ok=False):
+        entries = copy.deepcopy(real(root, missing_ok))
+        entries[path.name.split(".")[0]]["stored_sha256"] = {path.name: checkpoints.sha256_file(path)}
+        return entries
+
+    monkeypatch.setattr(checkpoints, "read_manifest", read_manifest)
+
+
 def test_stored_samples_fail_clearly(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoints, "samples_path", lambda name: tmp_path / f"{name}.pt")
     with pytest.raises(checkpoints.SamplesError, match="--draw-samples pixelcnn"):
         checkpoints.load_samples("pixelcnn")
     (tmp_path / "pixelcnn.pt").write_bytes(b"not a torch file")
+    with pytest.raises(checkpoints.SamplesError, match="does not match its manifest entry"):
+        checkpoints.load_samples("pixelcnn")
+    _as_if_recorded(monkeypatch, tmp_path / "pixelcnn.pt")
     with pytest.raises(checkpoints.SamplesError, match="could not be read"):
         checkpoints.load_samples("pixelcnn")
     torch.save({"bits": torch.zeros(1, 98, dtype=torch.uint8), "checkpoint_sha256": "0" * 64},
@@ -142,6 +160,9 @@ def test_stored_log_likelihoods_fail_clearly(tmp_path, monkeypatch):
     with pytest.raises(checkpoints.SamplesError, match="lecturelib.train vae --remeasure"):
         checkpoints.load_log_likelihoods("vae")
     (tmp_path / "vae.loglik.pt").write_bytes(b"not a torch file")
+    with pytest.raises(checkpoints.SamplesError, match="does not match its manifest entry"):
+        checkpoints.load_log_likelihoods("vae")
+    _as_if_recorded(monkeypatch, tmp_path / "vae.loglik.pt")
     with pytest.raises(checkpoints.SamplesError, match="could not be read"):
         checkpoints.load_log_likelihoods("vae")
     torch.save({"values": {"elbo": torch.zeros(3)}, "checkpoint_sha256": "0" * 64}, tmp_path / "vae.loglik.pt")

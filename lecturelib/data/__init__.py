@@ -153,6 +153,9 @@ class TensorLoader:
     def forever(self) -> Iterator[tuple[torch.Tensor, ...]]:
         """Batches epoch after epoch, without end (a new order each epoch when shuffling): for
         loops that count steps, not epochs, such as `train.fit_gan`."""
+        if len(self) == 0:  # else an endless loop that never yields
+            raise ValueError(f"forever() needs at least one batch, and this loader has none ({len(self.tensors[0])} "
+                             f"examples, batch_size={self.batch_size}, drop_last={self.drop_last}): give it data")
         while True:
             yield from self
 

@@ -27,11 +27,18 @@ class DataError(RuntimeError):
 
 
 def data_dir() -> Path:
-    """The repository's data/ folder, or $GENMODELS_DATA when set."""
+    """The repository's data/ folder, or $GENMODELS_DATA when set; a DataError that names the
+    variable (or the missing folder) and the fix when it is not a folder."""
     override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent.parent.parent / "data"
+    folder = Path(override) if override else Path(__file__).resolve().parent.parent.parent / "data"
+    if override and not folder.is_dir():
+        raise DataError(f"{DATA_ENV}={override!r} is not a folder: point it at a copy of the repository's "
+                        f"data/ folder (digits/, checkpoints/, samples/), or unset it to use the clone's own.")
+    if not folder.is_dir():
+        raise DataError(f"There is no data/ folder at {folder}: lecturelib is installed without its "
+                        f"repository (`pip install .` copies the package, not the data). Set {DATA_ENV} "
+                        f"to the data/ folder of a clone, or install from the clone with `pip install -e .`.")
+    return folder
 
 
 @lru_cache(maxsize=None)
@@ -51,10 +58,13 @@ def _expected_sums(folder: Path) -> dict[str, str]:
     if not sums_file.is_file():
         raise DataError(f"{sums_file} is missing, so the digits cannot be checked. {REBUILD_HINT}")
     sums = {}
-    for line in sums_file.read_text().splitlines():
-        if line.strip():
-            sha, name = line.split()
-            sums[Path(name).name] = sha
+    for number, line in enumerate(sums_file.read_text().splitlines(), 1):
+        parts = line.split()
+        if parts and (len(parts) != 2 or len(parts[0]) != 64 or not set(parts[0]) <= set("0123456789abcdef")):
+            raise DataError(f"{sums_file}, line {number}, is not '<sha256>  <file name>' but {line[:80]!r}: "
+                            f"the file was edited or damaged. {REBUILD_HINT}")
+        if parts:
+            sums[Path(parts[1]).name] = parts[0]
     return sums
 
 
