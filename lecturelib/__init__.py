@@ -15,7 +15,8 @@ only from modules above it; tests/test_project.py checks it):
                                mixture): networks, losses, samplers
     lecturelib.metrics         bits per dimension, the digit classifier, Fréchet distance with its
                                spread and floor, classifier shares, bootstrap
-    lecturelib.train           fit() and fit_gan(): the training loops, and callbacks
+    lecturelib.train           fit() and fit_gan(): the training loops (train/callbacks.py: History,
+                               TrainState and the callbacks)
     lecturelib.checkpoints     weights and stored samples, bound by sha256 to a manifest
     lecturelib.recipes         how each shipped checkpoint is trained (every setting) and measured
     lecturelib.recap           every model side by side, in one table
