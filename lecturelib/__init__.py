@@ -16,7 +16,8 @@ only from modules above it; tests/test_project.py checks it):
     lecturelib.metrics         bits per dimension, the digit classifier, Fréchet distance with its
                                spread and floor, classifier shares, bootstrap
     lecturelib.train           fit() and fit_gan(): the training loops (train/callbacks.py: History,
-                               TrainState and the callbacks)
+                               TrainState and the callbacks; train/guards.py: no batch, an empty
+                               batch, weights that are no longer numbers)
     lecturelib.checkpoints     weights and stored samples, bound by sha256 to a manifest
     lecturelib.recipes         how each shipped checkpoint is trained (every setting) and measured
     lecturelib.recap           every model side by side, in one table

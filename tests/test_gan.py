@@ -167,8 +167,12 @@ def test_fit_gan_takes_an_iterator_of_labelled_batches():
     batches = iter([(torch.rand(8, 1, 28, 28) * 2 - 1, torch.randint(10, (8,))) for _ in range(3)])
     history = fit_gan(model.G, model.D, batches, lambda n: model.noise(n), num_steps=3, progress=False)
     assert len(history.steps["g_loss"]) == 3
-    with pytest.raises(StopIteration):  # an iterator that runs dry is the caller's error, not a silent stop
+    with pytest.raises(ValueError, match=r"fit_gan: `real` ran out of batches at step 1 of 1 \(an empty or "
+                                         r"finished iterator\). Pass an endless source: loader.forever\(\)"):
         fit_gan(model.G, model.D, iter([]), lambda n: model.noise(n), num_steps=1, progress=False)
+    with pytest.raises(ValueError, match="ran out of batches at step 3 of 5"):  # dry after 2 steps: said, not a silent stop
+        fit_gan(model.G, model.D, iter([batch for batch in [(torch.rand(8, 1, 28, 28) * 2 - 1, torch.randint(10, (8,)))] * 2]),
+                lambda n: model.noise(n), num_steps=5, progress=False)
 
 
 class DiracGenerator(torch.nn.Module):
@@ -217,3 +221,20 @@ def test_frechet_distance_matches_the_closed_form_for_diagonal_gaussians():
 def test_classifier_features_shape():
     features = DigitClassifier(ClassifierConfig(feature_dim=16)).features(torch.zeros(3, 1, 28, 28))
     assert features.shape == (3, 16)
+
+
+def test_fit_gan_refuses_an_empty_loader_an_empty_batch_and_ends_with_numbers_for_weights():
+    from lecturelib.data import TensorLoader
+
+    G, D = ToyGenerator(), ToyDiscriminator()
+    empty = TensorLoader(torch.zeros(0, 2), batch_size=4)
+    with pytest.raises(ValueError, match=r"forever\(\) needs at least one batch, and this loader has none"):
+        fit_gan(G, D, empty.forever(), lambda n: torch.randn(n, 2), num_steps=3, progress=False)  # no endless spin
+    with pytest.raises(ValueError, match=r"the real batch of step 1 is empty, shape \(0, 2\)"):
+        fit_gan(G, D, lambda: torch.zeros(0, 2), lambda n: torch.randn(n, 2), num_steps=1, progress=False)
+    # G steps last: its losses were finite, its weights after the step are not
+    opt_G, opt_D = torch.optim.SGD(G.parameters(), lr=1e38), torch.optim.Adam(D.parameters(), lr=1e-3)
+    with pytest.raises(FloatingPointError, match=r"after 1 steps the weights of G are no longer numbers .*"
+                                                 r"the learning rate \(G 1e\+38, D 0.001\) is probably too high"):
+        fit_gan(G, D, lambda: torch.randn(16, 2) + 3, lambda n: torch.randn(n, 2), num_steps=1,
+                optimizers=(opt_G, opt_D), g_loss=lambda logits: 1e10 * torch.nn.functional.softplus(-logits).mean(), progress=False)

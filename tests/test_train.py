@@ -147,3 +147,42 @@ def test_bad_arguments_are_rejected():
         fit(TinyAutoencoder(), loader, num_epochs=0)
     with pytest.raises(ValueError, match="max_steps"):
         fit(TinyAutoencoder(), loader, max_steps=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing silently wrong (issue 32): no batch, an empty batch, weights that are not numbers
+# ---------------------------------------------------------------------------------------------
+
+def test_an_empty_loader_is_refused_not_a_history_of_zero_steps():
+    with pytest.raises(ValueError, match=r"fit: the loader gave no batch, so there is nothing to train on. "
+                                         r"Check the data \(len\(x\) > 0\) and batch_size / drop_last"):
+        fit(TinyAutoencoder(), TensorLoader(torch.zeros(0, 1, 28, 28), batch_size=4), progress=False)
+    with pytest.raises(ValueError, match="the loader gave no batch"):  # drop_last with too few examples
+        fit(TinyAutoencoder(), TensorLoader(torch.rand(3, 1, 28, 28), batch_size=4, drop_last=True), progress=False)
+
+
+def test_an_iterator_used_up_after_one_epoch_is_named():
+    batches = iter([(torch.rand(4, 1, 28, 28),)] * 2)
+    with pytest.raises(ValueError, match=r"no batch in epoch 1, after batches in epoch 0: it is an iterator, "
+                                         r"used up. Pass something that can be iterated again"):
+        fit(TinyAutoencoder(), batches, num_epochs=2, progress=False)
+
+
+def test_an_empty_batch_is_refused_before_its_nan_loss():
+    with pytest.raises(ValueError, match=r"batch 2 of epoch 0 is empty, shape \(0, 1, 28, 28\): the mean loss "
+                                         r"of no examples is nan"):
+        fit(TinyAutoencoder(), [(torch.rand(4, 1, 28, 28),), (torch.zeros(0, 1, 28, 28),)], progress=False)
+    with pytest.raises(ValueError, match=r"a batch of evaluate\(\)'s loader is empty"):
+        evaluate(TinyAutoencoder(), [(torch.zeros(0, 1, 28, 28),)])
+
+
+def test_weights_that_are_not_numbers_at_the_end_are_named_with_the_likely_cause():
+    torch.manual_seed(0)
+    loader = TensorLoader(torch.rand(8, 1, 28, 28), batch_size=4)
+    model = TinyAutoencoder()
+    # one step at a huge rate: the loss of that step was finite, the weights after it are not
+    with pytest.raises(FloatingPointError, match=r"after 1 steps the weights of TinyAutoencoder are no longer "
+                                                 r"numbers \(NaN or inf in encoder.weight.*\): the learning rate "
+                                                 r"\(lr=1e\+38\) is probably too high.*lower it, or set grad_clip"):
+        fit(model, loader, max_steps=1, optimizer=torch.optim.SGD(model.parameters(), lr=1e38), progress=False,
+            loss_fn=lambda m, b: m.loss(b[0]).loss * 1e10)

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from ..config import model_device
 from ..models.gan import discriminator_step, generator_loss_nonsaturating, generator_step, linear_decay
 from .callbacks import Callback, History, Record, StepSchedule, TrainState, WeightAverage  # noqa: F401 (re-exported)
+from .guards import check_finite_weights, next_real, no_batch, require_examples
 
 LossFn = Callable[[nn.Module, Sequence[torch.Tensor]], Any]
 
@@ -80,6 +81,7 @@ def evaluate(model: nn.Module, loader: Iterable[Sequence[torch.Tensor]],
     count = 0
     for batch in loader:
         batch = [t.to(device) for t in batch]
+        require_examples(batch[0], "a batch of evaluate()'s loader")
         _, terms = loss_terms(loss_fn(model, batch))
         size = batch[0].shape[0]
         for key, value in terms.items():
@@ -132,6 +134,7 @@ def fit(model: nn.Module, train_loader: Iterable[Sequence[torch.Tensor]], *,
         seen = 0
         for batch in train_loader:
             batch = [t.to(device) for t in batch]
+            require_examples(batch[0], f"batch {seen + 1} of epoch {epoch}")
             loss, terms = loss_terms(loss_fn(model, batch))
             if not math.isfinite(terms["loss"]):
                 bar.close()
@@ -155,8 +158,10 @@ def fit(model: nn.Module, train_loader: Iterable[Sequence[torch.Tensor]], *,
                 callback.on_step_end(state)
             if state.stop or (max_steps is not None and state.step >= max_steps):
                 break
-        if seen:
-            history.log(history.epochs, {key: value / seen for key, value in sums.items()})
+        if not seen:  # an empty loader, or an iterator already used up
+            bar.close()
+            raise no_batch("fit", epoch)
+        history.log(history.epochs, {key: value / seen for key, value in sums.items()})
         if val_loader is not None:
             history.log(history.epochs, {f"val_{key}": value for key, value
                                          in evaluate(model, val_loader, loss_fn).items()})
@@ -169,6 +174,8 @@ def fit(model: nn.Module, train_loader: Iterable[Sequence[torch.Tensor]], *,
     for callback in callbacks:
         callback.on_fit_end(state)
     bar.close()
+    rate = f"lr={optimizer.param_groups[0].get('initial_lr', optimizer.param_groups[0]['lr']):g}"
+    check_finite_weights({type(model).__name__: model}, state.step, rate, "lower it, or set grad_clip")
     return history
 
 
@@ -231,7 +238,8 @@ def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Bat
     D.train()
     for _ in range(num_steps):
         for _ in range(d_steps):
-            x_real, labels = _real_and_labels(next_batch())
+            x_real, labels = _real_and_labels(next_real(next_batch, state.step, num_steps))
+            require_examples(x_real, f"the real batch of step {state.step + 1}")
             conditional = () if labels is None else (labels,)
             d_loss = d_step(G, D, opt_D, x_real, noise(len(x_real)), *conditional)
         g_loss_value = g_step(G, D, opt_G, noise(len(x_real)), *conditional)
@@ -254,6 +262,8 @@ def fit_gan(G: nn.Module, D: nn.Module, real: Callable[[], Batch] | Iterator[Bat
     for callback in callbacks:
         callback.on_fit_end(state)
     bar.close()
+    rates = {name: opt.param_groups[0].get("initial_lr", opt.param_groups[0]["lr"]) for name, opt in state.optimizer.items()}
+    check_finite_weights({"G": G, "D": D}, state.step, f"G {rates['G']:g}, D {rates['D']:g}", "lower the rates")
     return history
 
 
