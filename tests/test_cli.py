@@ -39,3 +39,13 @@ def test_list_and_bad_arguments():
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
     zero = run("vae", "--epochs", "0")
     assert zero.returncode == 2 and "--epochs must be at least 1" in zero.stderr
+
+
+def test_training_refuses_to_overwrite_a_shipped_checkpoint_unless_asked():
+    before = (ROOT / "data" / "checkpoints" / "manifest.json").read_bytes()
+    refused = run("autoencoder_z2", "--epochs", "1")
+    assert refused.returncode == 2
+    assert "autoencoder_z2.pt is a shipped checkpoint: training would replace it, its manifest entry and its " \
+           "stored files. Pass --overwrite to replace them, or --root DIR" in refused.stderr.replace("\n", " ")
+    assert (ROOT / "data" / "checkpoints" / "manifest.json").read_bytes() == before
+    assert "--overwrite" in run("--help").stdout
