@@ -1,11 +1,11 @@
-"""The project's own promises: one list of dependencies, an import that stays offline and fast,
-notebooks committed executed with slide metadata on every cell."""
+"""The project's own promises: an import that stays offline and fast, notebooks committed executed
+with slide metadata on every cell. (One list of dependencies, and a package that installs whole:
+tests/test_packaging.py.)"""
 
 import json
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,21 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
-
-
-def requirement_names(requirements):
-    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower(): r.replace(" ", "") for r in requirements}
-
-
-def test_environment_yml_lists_exactly_the_pyproject_dependencies():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"])
-    pip_lines = re.findall(r"^\s+- (.+)$", (ROOT / "environment.yml").read_text().split("- pip:")[1],
-                           re.M)
-    editable = [line for line in pip_lines if line.startswith("-e")]
-    assert editable == ["-e .[dev]"], "environment.yml must install the repo with its dev extra"
-    listed = requirement_names([line for line in pip_lines if not line.startswith("-e")])
-    assert listed == declared, "environment.yml and pyproject.toml disagree; keep them equal"
 
 
 IMPORT_ALL = """
