@@ -36,11 +36,25 @@ def _denoising_cases(generator: torch.Generator) -> list[Case]:
         x = torch.rand(b, 1, side, side, generator=generator)
         keep = (torch.rand(b, 1, side, side, generator=generator) > 0.3).float()
         cases.append(Case(f"B = {b} images of {side}x{side}, code size {d}", (encoder, decoder, x, keep)))
+    # a confident decoder, as a trained one is on the background: logits of size 20 to 200
+    encoder, decoder = _tiny_pair(generator, 4, 3)
+    with torch.no_grad():
+        for p in decoder.parameters():
+            p.mul_(200)
+    x = torch.rand(5, 1, 4, 4, generator=generator)
+    keep = (torch.rand(5, 1, 4, 4, generator=generator) > 0.3).float()
+    cases.append(Case("B = 5 images of 4x4, code size 3, a confident decoder", (encoder, decoder, x, keep)))
     return cases
 
 
 def _denoising_loss(encoder: nn.Module, decoder: nn.Module, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
     return reference_loss(decoder(encoder(x * keep)), x)
+
+
+def _loss_through_probabilities(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The cross-entropy through sigmoid then log: inf or nan in float32 at confident logits."""
+    p = torch.sigmoid(logits)
+    return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1).mean()
 
 
 def _use_denoising(answer) -> str:
@@ -84,6 +98,9 @@ denoising_loss = Exercise(
         "binary_cross_entropy_with_logits (or reconstruction_loss).":
             lambda e, d, x, keep: F.binary_cross_entropy(d(e(x * keep)).clamp(1e-7, 1 - 1e-7), x,
                                                          reduction="none").flatten(1).sum(1).mean(),
+        "log(sigmoid(logits)) breaks at confident logits: in float32 1 - sigmoid(20) is 0, and its "
+        "log -inf. Stay in logits: binary_cross_entropy_with_logits (or reconstruction_loss).":
+            lambda e, d, x, keep: _loss_through_probabilities(d(e(x * keep)), x),
     },
     hint="logits = decoder(encoder(x * keep)); the cross-entropy of those logits against the clean x.",
     use=_use_denoising,

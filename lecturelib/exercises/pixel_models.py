@@ -161,7 +161,19 @@ def _log_prob_cases(generator: torch.Generator) -> list[Case]:
         logits = torch.randn(b, 1, h, w, generator=generator) * 3
         x = torch.bernoulli(torch.full((b, 1, h, w), 0.3), generator=generator)
         cases.append(Case(f"{b} images of {h}x{w}", (logits, x)))
+    # confident logits, as a trained model gives them: in float32, 1 - sigmoid(20) is 0
+    size = 20 + 100 * torch.rand(3, 1, 4, 4, generator=generator)
+    logits = torch.randn(3, 1, 4, 4, generator=generator).sign() * size
+    x = torch.bernoulli(torch.full((3, 1, 4, 4), 0.5), generator=generator)
+    cases.append(Case("3 images of 4x4 with logits of size 20 to 120", (logits, x)))
     return cases
+
+
+def _log_of_sigmoid(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """log p(x) through the probabilities: right in exact arithmetic, -inf or nan in float32
+    once |logit| is above about 17 (1 - sigmoid(l) rounds to 0) or 104 (sigmoid(l) does)."""
+    p = torch.sigmoid(logits)
+    return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
 
 
 def _chain_rule(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -193,6 +205,9 @@ chain_rule_log_prob = Exercise(
             lambda logits, x: bernoulli_nll(logits, x),
         "one number for the whole batch: return one log-likelihood per image, shape (B,).":
             lambda logits, x: -bernoulli_nll(logits, x).sum(),
+        "log(sigmoid(logits)) and log(1 - sigmoid(logits)) break at confident logits: in float32 "
+        "1 - sigmoid(20) is 0, and its log -inf. Stay in logits: F.logsigmoid(logits) and "
+        "F.logsigmoid(-logits).": _log_of_sigmoid,
     },
     hint="p = sigmoid(logits); sum over pixels of x log p + (1 - x) log(1 - p), per image "
          "(F.logsigmoid keeps it stable: log(1 - p) = logsigmoid(-logits)).",

@@ -77,12 +77,19 @@ def _e_step_cases(generator: torch.Generator) -> list[Case]:
         n, k, d = sizes(generator, 20, 50), sizes(generator, 2, 5), sizes(generator, 1, 3)
         cases.append(Case(f"N = {n}, K = {k}, D = {d}",
                           (_random_mixture(generator, k, d), torch.randn(n, d, generator=generator) * 2)))
+    # points far from every component, as outliers are: their densities are e^-1000, 0 in float32
+    cases.append(Case("N = 10 points about 40 away from K = 3 components, D = 2",
+                      (_random_mixture(generator, 3, 2), torch.randn(10, 2, generator=generator) * 5 + 40)))
     return cases
 
 
-def _densities(mixture: GaussianMixture, x: torch.Tensor) -> torch.Tensor:
+def _log_densities(mixture: GaussianMixture, x: torch.Tensor) -> torch.Tensor:
     gaussians = torch.distributions.MultivariateNormal(mixture.means, covariance_matrix=mixture.covariances)
-    return gaussians.log_prob(x[:, None, :]).exp()  # (N, K)
+    return gaussians.log_prob(x[:, None, :])  # (N, K)
+
+
+def _densities(mixture: GaussianMixture, x: torch.Tensor) -> torch.Tensor:
+    return _log_densities(mixture, x).exp()  # (N, K); 0 far from every component, in float32
 
 
 def _use_e_step(answer) -> str:
@@ -106,13 +113,16 @@ e_step = Exercise(
     mistakes={
         "you normalised over the points (dim 0): r_nk is a distribution over the components, so each "
         "row (one point) must sum to 1.":
-            lambda m, x: _densities(m, x) * m.weights / (_densities(m, x) * m.weights).sum(0, keepdim=True),
+            lambda m, x: torch.softmax(_log_densities(m, x) + m.weights.log(), 0),
         "the mixture weights pi_k are missing: Bayes' rule weighs each component's density by its prior pi_k.":
-            lambda m, x: _densities(m, x) / _densities(m, x).sum(1, keepdim=True),
+            lambda m, x: torch.softmax(_log_densities(m, x), 1),
         "these are log-responsibilities: exponentiate them (or use torch.softmax on the log joint).":
-            lambda m, x: torch.log_softmax(torch.log(_densities(m, x)) + m.weights.log(), 1),
+            lambda m, x: torch.log_softmax(_log_densities(m, x) + m.weights.log(), 1),
         "not normalised: divide by the sum over the components, p(x_n).":
             lambda m, x: _densities(m, x) * m.weights,
+        "the densities underflowed: far from every component, N(x; mu_k, Sigma_k) is 0 in float32, "
+        "and 0 / 0 is nan. Stay in logs: log pi_k + log N(x_n; mu_k, Sigma_k), then a softmax over k.":
+            lambda m, x: _densities(m, x) * m.weights / (_densities(m, x) * m.weights).sum(1, keepdim=True),
     },
     hint="log pi_k + log N(x_n; mu_k, Sigma_k), then a softmax over k (dim 1).",
     use=_use_e_step,

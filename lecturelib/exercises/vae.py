@@ -101,6 +101,11 @@ def _elbo_cases(generator: torch.Generator) -> list[Case]:
         x = torch.bernoulli(torch.rand(b, 1, side, side, generator=generator), generator=generator)
         cases.append(Case(f"B = {b} images of {side}x{side}, D = {d}",
                           (logits, x, randn(generator, b, d), randn(generator, b, d))))
+    # confident logits, as a trained decoder gives them: in float32, 1 - sigmoid(20) is 0
+    size = 20 + 100 * torch.rand(3, 1, 4, 4, generator=generator)
+    x = torch.bernoulli(torch.full((3, 1, 4, 4), 0.5), generator=generator)
+    cases.append(Case("B = 3 images of 4x4 with logits of size 20 to 120, D = 2",
+                      (randn(generator, 3, 1, 4, 4).sign() * size, x, randn(generator, 3, 2), randn(generator, 3, 2))))
     return cases
 
 
@@ -116,6 +121,12 @@ def _recon(logits, x):
 
 def _kl(mu, logvar):
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
+
+def _recon_through_probabilities(logits, x):
+    """-log p(x|z) through sigmoid then log: -inf or nan in float32 at confident logits."""
+    p = torch.sigmoid(logits)
+    return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
 
 
 @isolated_seed(0)  # the initial weights, the noise of z and the dynamic binarization
@@ -160,6 +171,9 @@ negative_elbo = Exercise(
         "the KL uses the variance where the log-variance belongs (or the reverse): KL = 0.5 * "
         "sum(mu^2 + exp(logvar) - 1 - logvar).":
             lambda logits, x, mu, logvar: (_recon(logits, x) + 0.5 * (mu.pow(2) + logvar - 1 - logvar.exp()).sum(1)).mean(),
+        "log(sigmoid(logits)) breaks at confident logits: in float32 1 - sigmoid(20) is 0, and its "
+        "log -inf. Stay in logits: binary_cross_entropy_with_logits (or F.logsigmoid).":
+            lambda logits, x, mu, logvar: (_recon_through_probabilities(logits, x) + _kl(mu, logvar)).mean(),
     },
     hint="recon: binary_cross_entropy_with_logits(logits, x, reduction='none') summed per digit; "
          "kl: 0.5 * (mu^2 + exp(logvar) - 1 - logvar) summed per digit; return (recon + kl).mean().",
@@ -177,7 +191,18 @@ def _iwae_cases(generator: torch.Generator) -> list[Case]:
                          (7, 1, -3.0), (100, 3, -120.0)):
         cases.append(Case(f"k = {k} samples of B = {b} digits, log-weights near {centre:.0f}",
                           (centre + 3 * randn(generator, k, b),)))
+    # digits far apart, as a batch of easy and hard digits is: one max for the whole batch
+    # leaves exp(-400) = 0 for the hard ones; each digit needs its own
+    for k in (1, 50):
+        centres = torch.tensor([-300.0, -350.0, -700.0, -1000.0])
+        cases.append(Case(f"k = {k} samples of B = 4 digits, log-weights near -300, -350, -700, -1000",
+                          (centres + 3 * randn(generator, k, 4),)))
     return cases
+
+
+def _one_max_for_the_batch(log_w: torch.Tensor) -> torch.Tensor:
+    top = log_w.max()  # one number: the largest log-weight of the whole batch
+    return top + torch.log(torch.exp(log_w - top).mean(0))
 
 
 def _use_iwae(answer) -> str:
@@ -206,6 +231,9 @@ iwae = Exercise(
             lambda log_w: torch.log(torch.exp(log_w).mean(0)),
         "you kept only the largest weight: log mean exp is at most log k below it, but not equal.":
             lambda log_w: log_w.max(0).values,
+        "one max for the whole batch: digits whose log-weights lie far below it still underflow "
+        "(exp(-400) is 0). Subtract each digit's own largest log-weight (max over dim 0, the "
+        "samples), or use torch.logsumexp(log_w, 0).": _one_max_for_the_batch,
     },
     hint="log (1/k) sum_j exp(log_w_j) over dim 0 (the samples): torch.logsumexp(log_w, 0) - log k.",
     use=_use_iwae,
