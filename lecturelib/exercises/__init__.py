@@ -116,10 +116,10 @@ def _guarded(check: Callable[[Any, Any], Verdict]) -> Callable[..., Verdict]:
     def verdict(self, answer: Any, use: bool = True, **context: Any) -> Verdict:
         with torch.random.fork_rng():
             try:
-                with _time_limit(TIME_LIMIT):
+                with _time_limit(self.time_limit):
                     checked = check(self, answer)
             except _TooSlow:
-                return Verdict("wrong", f"[x] Exercise {self.name}: no verdict after {TIME_LIMIT:g} s, so the check "
+                return Verdict("wrong", f"[x] Exercise {self.name}: no verdict after {self.time_limit:g} s, so the check "
                                         "stopped: does your code loop without end? Try it on a small input first.")
             return _put_to_work(checked, self.use if use else None, answer, context)
     return verdict
@@ -138,6 +138,7 @@ class Exercise:
     rtol: float = 1e-4
     atol: float = 1e-6
     seed: int = 0
+    time_limit: float = TIME_LIMIT
 
     def examples(self) -> tuple[Callable[..., Any], Mapping[str, Callable[..., Any]]]:
         """A right answer and the wrong ones with their diagnoses (for the tests of the check)."""
@@ -207,6 +208,7 @@ class Build:
     wrong: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # diagnosis -> a wrong answer
     use: Callable[..., str] | None = None
     seed: int = 0
+    time_limit: float = TIME_LIMIT  # an assignment that trains a model gets more
 
     def examples(self) -> tuple[Any, Mapping[str, Any]]:
         return self.solution, self.wrong
