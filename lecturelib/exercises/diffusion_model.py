@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..config import isolated_seed
 from ..data import TensorLoader, ring_centres, sample_ring
 from ..metrics import energy_distance
 from ..models.diffusion import Schedule, ToyNet, cosine_schedule
@@ -69,13 +70,13 @@ class ReferenceDiffusion(nn.Module):
 def train_and_draw(answer: Any, generator: torch.Generator, progress: bool = False) -> tuple[nn.Module, torch.Tensor]:
     """Build the answer's model, train it with `fit` on ring points, draw SAMPLE_POINTS points in
     SAMPLE_STEPS steps."""
-    torch.manual_seed(int(torch.randint(2**31, (1,), generator=generator)))  # the check's fork of the global stream
-    model = answer(Schedule(cosine_schedule(NUM_STEPS)))
-    points = sample_ring(TRAIN_POINTS, generator=generator)
-    loader = TensorLoader(points, batch_size=BATCH_SIZE, shuffle=True, generator=generator)
-    with torch.enable_grad():
-        fit(model, loader, num_epochs=NUM_EPOCHS, lr=LR, loss_fn=lambda m, batch: m.loss(batch[0]),
-            progress=progress, desc="your diffusion model")
+    with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the answer's own draws
+        model = answer(Schedule(cosine_schedule(NUM_STEPS)))
+        points = sample_ring(TRAIN_POINTS, generator=generator)
+        loader = TensorLoader(points, batch_size=BATCH_SIZE, shuffle=True, generator=generator)
+        with torch.enable_grad():
+            fit(model, loader, num_epochs=NUM_EPOCHS, lr=LR, loss_fn=lambda m, batch: m.loss(batch[0]),
+                progress=progress, desc="your diffusion model")
     model.eval()
     return model, model.sample(SAMPLE_POINTS, SAMPLE_STEPS, torch.Generator().manual_seed(1))
 
