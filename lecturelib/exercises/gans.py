@@ -99,8 +99,10 @@ _RUN_TO_RUN = ("A single run at this point of training covers 6 to 8 modes, and 
 
 
 @functools.lru_cache(maxsize=None)
-def _reference_ring() -> int:
-    """Modes covered by the ring game with lecturelib's own steps (deterministic: computed once)."""
+def reference_ring_modes() -> int:
+    """Modes covered at the end of the balanced ring game of notebook 05 (seed 0), played with
+    lecturelib's own steps and no snapshots (deterministic: computed once). Notebook 05 prints it
+    next to its own runs, whose snapshots draw noise from the global generator in between."""
     return _ring_run(None, None)
 
 
@@ -187,7 +189,7 @@ def _d_step_solution(G, D, optimizer, x_real, z):
 
 
 def _use_d_step(answer) -> str:
-    ours, yours = _reference_ring(), _ring_run(answer, None)
+    ours, yours = reference_ring_modes(), _ring_run(answer, None)
     return (f"train.fit_gan with your discriminator step on the ring of 8 Gaussians (balanced rates, "
             f"1,500 steps, seed 0): the generator covers {yours} of 8 modes at the end "
             f"(lecturelib's own step: {ours}). {_RUN_TO_RUN}")
@@ -240,7 +242,7 @@ def _g_step_detached(G, D, optimizer, z):
 
 
 def _use_g_step(answer) -> str:
-    ours, yours = _reference_ring(), _ring_run(None, answer)
+    ours, yours = reference_ring_modes(), _ring_run(None, answer)
     return (f"train.fit_gan with your generator step on the ring of 8 Gaussians (balanced rates, "
             f"1,500 steps, seed 0): {yours} of 8 modes covered at the end (lecturelib's own step: "
             f"{ours}). {_RUN_TO_RUN}")
