@@ -210,6 +210,29 @@ def path_straightness(path: torch.Tensor) -> torch.Tensor:
     return length / (path[-1] - path[0]).norm(dim=-1)
 
 
+class Strokes(NamedTuple):
+    """Three measures of how a digit is drawn, one number per image (N,) each."""
+
+    ink: torch.Tensor  # mean grey level: how much ink
+    width: torch.Tensor  # spread of the ink across the digit, in pixels, its slant taken out
+    slant: torch.Tensor  # horizontal shift per row upwards (> 0: the top leans right)
+
+
+def stroke_measures(images: torch.Tensor) -> Strokes:
+    """Ink, width and slant of images (N, 1, H, W) in [0, 1], from the moments of their grey
+    levels: slant = -cov(column, row) / var(row) (rows count downwards); width = the standard
+    deviation of the column once each row is shifted back by its slant."""
+    weights = images.flatten(1)  # (N, H*W)
+    height, width = images.shape[-2:]
+    row = torch.arange(height, dtype=weights.dtype, device=weights.device).repeat_interleave(width)
+    col = torch.arange(width, dtype=weights.dtype, device=weights.device).repeat(height)
+    mass = weights.sum(1).clamp_min(1e-8)  # (N,)
+    mean = lambda values: (weights * values).sum(1) / mass  # ink-weighted mean over the pixels
+    d_row, d_col = row - mean(row)[:, None], col - mean(col)[:, None]  # (N, H*W)
+    slant = -mean(d_row * d_col) / mean(d_row ** 2).clamp_min(1e-8)
+    return Strokes(weights.mean(1), mean((d_col + slant[:, None] * d_row) ** 2).sqrt(), slant)
+
+
 def modes_covered(samples: torch.Tensor, centres: torch.Tensor, std: float = 0.05,
                   share: float = 0.02) -> int:
     """How many modes of a mixture of small Gaussians (centres (K, 2), standard deviation `std`)

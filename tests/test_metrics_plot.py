@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from lecturelib.metrics import DIGIT_DIMS, bits_per_dim, energy_distance, nats_per_image, path_straightness
+from lecturelib.metrics import (DIGIT_DIMS, bits_per_dim, energy_distance, nats_per_image, path_straightness,
+                                stroke_measures)
 from lecturelib.plot import image_grid, plot_class_counts, plot_history, plot_paths_and_steps, show_images
 from lecturelib.train import History
 
@@ -157,3 +158,16 @@ def test_plot_paths_and_steps_draws_both_panels():
     fig = plot_paths_and_steps(paths, torch.randn(50, 2), (1, 2), distances, 0.01)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 6
     plt.close(fig)
+
+
+def test_stroke_measures_read_ink_width_and_slant_of_drawn_bars():
+    bars = torch.zeros(3, 1, 28, 28)
+    bars[0, 0, 4:24, 13:15] = 1  # upright, 2 pixels wide
+    for row in range(4, 24):  # the same bar leaning right: one column per 4 rows upwards
+        bars[1, 0, row, 13 + (24 - row) // 4:15 + (24 - row) // 4] = 1
+    bars[2, 0, 4:24, 10:18] = 1  # upright, 8 pixels wide
+    strokes = stroke_measures(bars)
+    torch.testing.assert_close(strokes.ink, torch.tensor([40, 40, 160]) / 784)
+    assert strokes.slant[0].abs() < 1e-6 and strokes.slant[2].abs() < 1e-6
+    assert abs(strokes.slant[1] - 0.25) < 0.01
+    assert abs(strokes.width[1] - strokes.width[0]) < 0.1 < 4 * strokes.width[0] < strokes.width[2]
