@@ -45,11 +45,12 @@ test-unit: setup
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
 
-# The student edition, built by nbconvert's own preprocessors: cells tagged `solution` removed,
+# The student edition, built by nbconvert's own preprocessors: cells tagged `solution` and the speaker
+# notes (tagged `notes`: instructor material, they state answers) removed,
 # outputs and widget state cleared. Students open build/student/; instructors keep notebooks/.
 student: setup
 	$(BIN)/jupyter nbconvert --to notebook --output-dir build/student --log-level=WARN \
-	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags='["solution"]' \
+	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags='["solution", "notes"]' \
 	  --ClearOutputPreprocessor.enabled=True \
 	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_cell_metadata=False \
 	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask='["kernelspec", "language_info"]' \

@@ -22,6 +22,10 @@ def is_solution(cell: dict) -> bool:
     return "solution" in cell.get("metadata", {}).get("tags", [])
 
 
+def is_speaker_note(cell: dict) -> bool:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+
+
 def bound_and_loaded(source: str) -> tuple[set[str], set[str]]:
     """Names a cell binds at top level (assignments, defs, imports, loops) and names it reads."""
     tree = ast.parse(source)
@@ -69,7 +73,35 @@ def test_the_student_edition_has_no_solution_and_no_output(notebook):
             line = line.strip()
             if len(line) > 25 and not line.startswith("#") and line not in shared:
                 assert json.dumps(line)[1:-1] not in text, f"solution text left in {student.name}: {line}"
-    assert len(kept) == len(cells(notebook)) - len(solutions)
+    notes = [c for c in cells(notebook) if is_speaker_note(c) and not is_solution(c)]
+    assert len(kept) == len(cells(notebook)) - len(solutions) - len(notes)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_speaker_notes_are_instructor_material_and_gone_from_the_student_edition(notebook):
+    """Speaker notes state answers ("only the way back is learned"): each carries the tag `notes`,
+    which `make student` removes, and none is left in the student edition."""
+    untagged = [i for i, c in enumerate(cells(notebook))
+                if is_speaker_note(c) and "notes" not in c.get("metadata", {}).get("tags", [])]
+    assert not untagged, f"speaker-note cells {untagged} lack the tag `notes` (tag them, or `make student` keeps them)"
+    assert not any(is_speaker_note(c) for c in cells(STUDENT / notebook.name))
+
+
+def test_no_conceptual_answer_is_spelled_out_in_the_student_edition():
+    """The explanation each conceptual question gives with a right answer appears in no student notebook."""
+    import importlib
+    import pkgutil
+
+    import lecturelib.exercises as package
+    from lecturelib.exercises import Question
+
+    modules = [importlib.import_module(f"lecturelib.exercises.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    explanations = [q.why for module in modules for q in vars(module).values() if isinstance(q, Question) and q.why]
+    assert explanations, "no conceptual question found"
+    text = " ".join(" ".join("".join(c["source"]).split()) for path in sorted(STUDENT.glob("*.ipynb")) for c in cells(path))
+    for why in explanations:
+        for sentence in (s.strip() for s in why.split(".")):
+            assert len(sentence) < 30 or sentence not in text, f"a conceptual answer is spelled out: {sentence!r}"
 
 
 def test_the_first_student_notebook_runs_top_to_bottom_with_nothing_answered(tmp_path):
