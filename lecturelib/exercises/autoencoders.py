@@ -102,7 +102,8 @@ denoising_loss = Exercise(
         "log -inf. Stay in logits: binary_cross_entropy_with_logits (or reconstruction_loss).":
             lambda e, d, x, keep: _loss_through_probabilities(d(e(x * keep)), x),
     },
-    hint="logits = decoder(encoder(x * keep)); the cross-entropy of those logits against the clean x.",
+    hint="which digit goes in, and which one the result is scored against? The loss of the first slides, "
+         "summed over the pixels.",
     use=_use_denoising,
 )
 
@@ -228,7 +229,8 @@ nearest_labels = Exercise(
         "you returned the index of the nearest point: return its label, labels[index].":
             lambda q, p, y: torch.cdist(q, p).argmin(1),
     },
-    hint="torch.cdist(queries, labelled) is (M, N); labels[...argmin(1)] gives each query a label.",
+    hint="a table of distances, one row per query and one column per labelled point; each query takes "
+         "the label of its row's closest point.",
     use=_use_nearest,
 )
 
@@ -245,4 +247,4 @@ def worst_code_size(answer, explained_variance: torch.Tensor) -> None:
     print(numeric_verdict("02.4 · the worst code size", answer, expected, rtol=0, atol=0, mistakes={
         "that is the best-defined size (the largest ratio): we want the smallest.": largest,
         "off by one: eigenvalue D is explained_variance[D - 1] (Python counts from 0).": expected - 1,
-    }, hint="for D from 2 to 12 compare explained_variance[D - 1] with explained_variance[D]").message)
+    }, hint="one ratio per code size; mind that eigenvalue D (counted from 1) is not at index D").message)

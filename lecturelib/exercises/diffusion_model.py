@@ -10,7 +10,7 @@ The model the student writes (notebook 06):
         def sample(self, n, steps, generator): ...  # DDIM from x_T ~ N(0, I) in `steps` steps -> (n, 2)
 
 Thresholds were set from runs of the reference answer below over three seeds of the check, with a
-margin (each constant says what those runs measured); tests/test_assignments.py shows an
+margin (each constant says what those runs measured); tests/test_assignment_diffusion.py shows an
 independently written model passing and tests/test_exercises.py each usual mistake failing.
 """
 

@@ -1,0 +1,262 @@
+"""Assignment 02 · a convolutional autoencoder of your own: the student writes a whole model, its
+convolutional encoder and decoder and its reconstruction loss; the check probes the loss on
+confident logits, trains the model with the course's `fit` on the shipped digits and judges how
+well it rebuilds the held-out test digits, against PCA with as many numbers per digit.
+
+The model the student writes (notebook 02):
+
+    class MyAutoencoder(nn.Module):
+        def __init__(self, latent_dim): ...  # convolutional encoder and decoder
+        def encode(self, x): ...             # (B, 1, 28, 28) -> (B, latent_dim)
+        def decode(self, z): ...             # (B, latent_dim) -> logits (B, 1, 28, 28)
+        def loss(self, x): ...               # cross-entropy of decode(encode(x)) against x
+
+Thresholds were set from runs of the reference answer below over three seeds of the check, with a
+margin (each constant says what those runs measured); tests/test_assignment_autoencoder.py shows an
+independently written model passing and tests/test_exercises.py each usual mistake failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..config import isolated_seed
+from ..data import TensorLoader, load_digits
+from ..density import PCA
+from ..train import fit
+from . import NOT_ANSWERED, Build
+
+LATENT_DIM = 16  # numbers per digit
+NUM_EPOCHS, BATCH_SIZE, LR = 3, 64, 2e-3  # 375 Adam steps over the 8,000 shipped digits
+MAX_TEST_LOSS = 92.0  # nats per test digit; correct answers: 84.2-86.4 on seeds 0-2, no ReLUs: 103.6-103.7
+# The lecture's claim: a non-linear code beats PCA's subspace with as many numbers. Correct answers
+# rebuild the test digits with squared error 11.8-12.5 per digit (0.59-0.62 of PCA's 20.1 with 16
+# components) on seeds 0-2; no ReLUs: 17.8-17.9 (0.88-0.89).
+MAX_ERROR_VS_PCA = 0.75
+
+
+class ReferenceAutoencoder(nn.Module):
+    """lecturelib's own answer (the tests also use an independent one)."""
+
+    def __init__(self, latent_dim: int):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),  # (B, 32, 14, 14)
+            nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),  # (B, 64, 7, 7)
+            nn.Flatten(), nn.Linear(64 * 7 * 7, latent_dim))
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),  # (B, 32, 14, 14)
+            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))  # (B, 1, 28, 28) logits
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.decode(self.encode(x))
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum((1, 2, 3)).mean()
+
+
+def _describe(value: Any) -> str:
+    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def _cross_entropy(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The check's own loss per digit, written from its formula in float64:
+    -sum_i [x_i log sigmoid(l_i) + (1 - x_i) log sigmoid(-l_i)], with log sigmoid(l) = -softplus(-l)."""
+    logits, x = logits.double(), x.double()
+    return (x * F.softplus(-logits) + (1 - x) * F.softplus(logits)).flatten(1).sum(1)
+
+
+def _shape_problem(model: nn.Module, generator: torch.Generator) -> str | None:
+    """Shapes, outputs that are logits, and gradients: cheap, before any training."""
+    for method in ("encode", "decode", "loss"):
+        if not callable(getattr(model, method, None)):
+            return f"your model has no method `{method}`: write encode, decode and loss"
+    x = torch.rand(5, 1, 28, 28, generator=generator)
+    z = model.encode(x)
+    if z is None:
+        return NOT_ANSWERED
+    if not isinstance(z, torch.Tensor) or z.shape != (5, LATENT_DIM):
+        return (f"`encode` should map 5 digits (5, 1, 28, 28) to codes (5, {LATENT_DIM}), the bottleneck; "
+                f"got {_describe(z)}")
+    logits = model.decode(z)
+    if logits is None:
+        return NOT_ANSWERED
+    if not isinstance(logits, torch.Tensor) or logits.shape != (5, 1, 28, 28):
+        return f"`decode` should map codes (5, {LATENT_DIM}) to logits (5, 1, 28, 28); got {_describe(logits)}"
+    if logits.min() >= 0 and logits.max() <= 1:
+        return ("your decoder's outputs all lie in [0, 1], as if they were probabilities: `decode` returns "
+                "logits (no sigmoid at the end), which the cross-entropy turns into probabilities itself")
+    if logits.min() >= 0:
+        return ("your decoder's logits are never negative, so no pixel can be darker than grey 0.5: a black "
+                "background needs negative logits (no ReLU after the last layer)")
+    return None
+
+
+def _loss_problem(model: nn.Module, generator: torch.Generator) -> str | None:
+    """The student's loss, with the decoder replaced by fixed logits: moderate ones, then confident
+    ones (+-40, right and wrong), against the check's own cross-entropy."""
+    x = torch.rand(6, 1, 28, 28, generator=generator).round()  # black and white pixels
+    x[:, :, :14] = torch.rand(6, 1, 14, 28, generator=generator)  # and grey levels
+    moderate = 3 * torch.randn(6, 1, 28, 28, generator=generator)
+    sign = torch.where(torch.rand(6, 1, 28, 28, generator=generator) < 0.8, 2 * x.round() - 1, 1 - 2 * x.round())
+    confident = 40 * sign  # mostly right, some confidently wrong
+    values = {}
+    try:
+        for name, logits in (("moderate", moderate), ("confident", confident), ("zero", torch.zeros_like(x))):
+            model.decode = lambda z, logits=logits: logits.clone().requires_grad_()
+            loss = model.loss(x)
+            if loss is None:
+                return NOT_ANSWERED
+            if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+                return f"`loss(x)` should return one number (a scalar tensor), got {_describe(loss)}"
+            values[name] = loss.detach().double().item()
+    finally:
+        del model.decode  # the class's own method again
+    expected = {name: _cross_entropy(logits, x).mean().item()
+                for name, logits in (("moderate", moderate), ("confident", confident), ("zero", torch.zeros_like(x)))}
+    if values["moderate"] == values["zero"]:
+        return "your loss does not depend on `decode`: rebuild x as self.decode(self.encode(x)) inside `loss`"
+    if not all(map(torch.isfinite, torch.tensor(list(values.values())))):
+        return ("your loss is inf or nan when the decoder is confident (logits of +-40): in float32 "
+                "sigmoid(40) is exactly 1, and log(1 - 1) is -inf. Stay in logits: the log of a sigmoid "
+                "has a stable form (F.logsigmoid, or the cross-entropy with logits).")
+    close = {name: abs(values[name] - expected[name]) <= 1e-3 * abs(expected[name]) + 1e-3 for name in values}
+    if close["moderate"] and not close["confident"]:
+        return (f"your loss is right at moderate logits but wrong at confident ones (+-40): "
+                f"{values['confident']:.1f} where the cross-entropy is {expected['confident']:.1f}. Turning "
+                "logits into probabilities first loses them: sigmoid(40) is exactly 1 in float32, and "
+                "PyTorch clamps log(0) to -100. Stay in logits.")
+    if not close["moderate"]:
+        per_pixel = expected["moderate"] / 784
+        squared = (moderate - x).pow(2).sum((1, 2, 3)).mean().item()
+        if abs(values["moderate"] - per_pixel) < 1e-3 * per_pixel:
+            return "your loss averages over the pixels: a digit's loss is the sum over its 784 pixels"
+        if abs(values["moderate"] - squared) < 1e-3 * squared or abs(values["moderate"] - squared / 784) < 1e-3 * squared:
+            return ("your loss compares the decoder's logits with the pixels by squared error: logits are not "
+                    "grey levels; score them with the Bernoulli cross-entropy")
+        return (f"your loss gives {values['moderate']:.2f} where the cross-entropy of the logits against x, "
+                f"summed over the pixels and averaged over the batch, gives {expected['moderate']:.2f}")
+    loss = model.loss(torch.rand(4, 1, 28, 28, generator=generator))
+    model.zero_grad()
+    loss.backward()
+    silent = [name for name, p in model.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.any())]
+    if silent:
+        return (f"no gradient reaches {silent[:3]}: the encoder must learn from the loss too "
+                "(no torch.no_grad(), no .detach() on the code)")
+    return None
+
+
+def train_and_measure(answer: Any, generator: torch.Generator, progress: bool = False) -> dict[str, float]:
+    """Build the answer's model, train it with `fit` on the 8,000 shipped digits, and measure it on
+    the 2,000 test digits: the cross-entropy per digit (the check's own formula), the squared error
+    of the rebuilt grey levels, and PCA's with as many components."""
+    x_train, _ = load_digits("train")
+    x_test, _ = load_digits("test")
+    with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the answer's own draws
+        model = answer(LATENT_DIM)
+        loader = TensorLoader(x_train, batch_size=BATCH_SIZE, shuffle=True, generator=generator)
+        with torch.enable_grad():
+            fit(model, loader, num_epochs=NUM_EPOCHS, lr=LR, loss_fn=lambda m, batch: m.loss(batch[0]),
+                progress=progress, desc="your autoencoder")
+    model.eval()
+    with torch.no_grad():
+        logits = torch.cat([model.decode(model.encode(x)) for x in x_test.split(500)])
+    pca = PCA.fit(x_train.flatten(1), LATENT_DIM)
+    rebuilt_by_pca = pca.reconstruct(pca.project(x_test.flatten(1))).clamp(0, 1)
+    return {"test loss": _cross_entropy(logits, x_test).mean().item(),
+            "squared error": (torch.sigmoid(logits) - x_test).pow(2).flatten(1).sum(1).mean().item(),
+            "PCA": (rebuilt_by_pca - x_test.flatten(1)).pow(2).sum(1).mean().item()}
+
+
+def judge(measured: dict[str, float]) -> str | None:
+    if not all(map(torch.isfinite, torch.tensor(list(measured.values())))):
+        return "your model's rebuilt test digits are not finite numbers: did training diverge?"
+    if measured["test loss"] > MAX_TEST_LOSS:
+        return (f"your trained model rebuilds the test digits with a cross-entropy of {measured['test loss']:.1f} "
+                f"nats per digit; a correct convolutional autoencoder stays under {MAX_TEST_LOSS:.0f} after the same "
+                "training. Are there non-linearities (ReLU) between the layers, and a code of latent_dim numbers "
+                "that both halves use?")
+    if measured["squared error"] > MAX_ERROR_VS_PCA * measured["PCA"]:
+        return (f"your model rebuilds the test digits with a squared error of {measured['squared error']:.1f} per "
+                f"digit, PCA with as many numbers {measured['PCA']:.1f}: a correct non-linear autoencoder is "
+                f"clearly better (under {MAX_ERROR_VS_PCA:.0%} of PCA's).")
+    return None
+
+
+_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+
+
+def _test(answer: Any, generator: torch.Generator) -> str | None:
+    if not callable(answer):
+        return f"pass your class itself (e.g. MyAutoencoder), an nn.Module subclass; got {type(answer).__name__}"
+    with isolated_seed(0):  # the untrained model's weights, for the probes
+        model = answer(LATENT_DIM)
+    if model is None:
+        return NOT_ANSWERED
+    if not isinstance(model, nn.Module):
+        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
+    problem = _shape_problem(model, generator) or _loss_problem(model, generator)
+    if problem is not None:
+        return problem
+    measured = train_and_measure(answer, generator, progress=True)
+    _last[id(answer)] = (f"test cross-entropy {measured['test loss']:.1f} nats per digit, squared error "
+                         f"{measured['squared error']:.1f} per digit against PCA's {measured['PCA']:.1f} with "
+                         f"{LATENT_DIM} numbers")
+    return judge(measured)
+
+
+def _use(answer: Any) -> str:
+    return f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits, a {LATENT_DIM}-number code: {_last.pop(id(answer))}."
+
+
+class _ThroughProbabilities(ReferenceAutoencoder):  # right in exact arithmetic, -inf in float32
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        p = torch.sigmoid(self.decode(self.encode(x)))
+        return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum((1, 2, 3)).mean()
+
+
+class _SquaredErrorOnLogits(ReferenceAutoencoder):  # compares logits with grey levels
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.decode(self.encode(x)) - x).pow(2).sum((1, 2, 3)).mean()
+
+
+class _SigmoidDecoder(ReferenceAutoencoder):  # probabilities out, then a loss that expects logits
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decoder(z))
+
+
+class _FrozenEncoder(ReferenceAutoencoder):  # the code computed without gradients: the encoder never learns
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            z = self.encode(x)
+        return F.binary_cross_entropy_with_logits(self.decode(z), x, reduction="none").sum((1, 2, 3)).mean()
+
+
+class _NoNonlinearity(ReferenceAutoencoder):  # every layer linear: a linear code, no better than PCA's
+    def __init__(self, latent_dim: int):
+        super().__init__(latent_dim)
+        self.encoder = nn.Sequential(*(m for m in self.encoder if not isinstance(m, nn.ReLU)))
+        self.decoder = nn.Sequential(*(m for m in self.decoder if not isinstance(m, nn.ReLU)))
+
+
+autoencoder_model = Build(
+    name="02 assignment · a convolutional autoencoder of your own",
+    test=_test,
+    solution=ReferenceAutoencoder,
+    wrong={"your loss is inf or nan when the decoder is confident": _ThroughProbabilities,
+           "your loss compares the decoder's logits with the pixels": _SquaredErrorOnLogits,
+           "your decoder's outputs all lie in [0, 1]": _SigmoidDecoder,
+           "no gradient reaches": _FrozenEncoder,
+           "your trained model rebuilds the test digits with a cross-entropy": _NoNonlinearity},
+    use=_use,
+    time_limit=900.0,  # it trains a model: about 7 s on 2 cores, a minute or two on a busy laptop
+)
