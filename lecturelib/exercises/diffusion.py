@@ -67,8 +67,9 @@ noisy_digit = Exercise(
         "the digit is missing its scale sqrt(abar_t): the signal must fade as the noise grows.":
             lambda x0, abar, noise: x0 + (1 - _per_example(abar, x0)).sqrt() * noise,
     },
-    hint="x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise, with abar_t reshaped to (B, 1, 1, 1) "
-         "(e.g. abar_t.view(-1, *[1] * (x_0.dim() - 1))) so that each example gets its own.",
+    hint="the closed form of the forward process on the slide 'One line instead of t steps': it "
+         "scales by square roots; each example has its own step, so its abar must broadcast over "
+         "that example's pixels.",
     use=_use_noisy,
 )
 
@@ -135,8 +136,8 @@ denoising_loss = Exercise(
             lambda predict, x0, t, noise, abar: F.mse_loss(
                 predict(_per_example(abar[t], x0) * x0 + (1 - _per_example(abar[t], x0)) * noise, t), noise),
     },
-    hint="x_t = sqrt(abar[t]) x_0 + sqrt(1 - abar[t]) noise (per example), then the mean of "
-         "(predict(x_t, t) - noise) ** 2.",
+    hint="noise each example to its own step with the closed form, and ask the network for what made "
+         "x_t noisy: the loss compares the prediction with that.",
     use=_use_loss,
 )
 
@@ -192,8 +193,8 @@ ddim_step = Exercise(
         "you used abar and 1 - abar without square roots (variances, not scales).":
             lambda x, eps, a, b: b * (x - (1 - a) * eps) / a + (1 - b) * eps,
     },
-    hint="x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t); then sqrt(abar_previous) x_0 + "
-         "sqrt(1 - abar_previous) eps: no fresh noise.",
+    hint="solve the closed form for x_0 given the predicted noise, then re-noise that estimate to the "
+         "earlier step with the same noise: DDIM adds no fresh noise.",
     use=_use_ddim,
 )
 

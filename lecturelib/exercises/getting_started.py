@@ -42,7 +42,8 @@ bits_per_dim = Exercise(
         "used log base 10: a bit is ln 2 nats, not ln 10.":
             lambda nats, dims: nats / (dims * math.log(10)),
     },
-    hint="bits/dim = nats / (D ln 2), with D the number of dimensions (pixels).",
+    hint="two changes of unit: from nats to bits (one bit is ln 2 nats), and from a whole digit to one "
+         "dimension.",
     use=_use_bits,
 )
 
@@ -85,7 +86,8 @@ pixel_probabilities = Exercise(
         "the logits, not the probabilities: return p_i itself.":
             lambda x: torch.logit(x.mean(0).clamp(PIXEL_CLIP, 1 - PIXEL_CLIP)),
     },
-    hint="p_i = the mean grey level of pixel i over the training digits, clipped to [1e-3, 1 - 1e-3].",
+    hint="the maximum-likelihood probability of a coin is the fraction of its heads; keep it away from "
+         "0 and 1 (the notebook's clip), or an unseen value costs infinitely many nats.",
     use=_use_probabilities,
 )
 
@@ -127,7 +129,7 @@ shared_probability = Exercise(
         "p was fitted on the test digits: fit it on the training digits only.":
             lambda x_train, x_test: _shared_nll(x_test, x_test),
     },
-    hint="p = the mean of x_train; each test pixel costs -[x log p + (1 - x) log(1 - p)]; sum over "
-         "pixels, average over digits.",
+    hint="one probability for every pixel, fitted on the training digits; an on pixel and an off pixel "
+         "each cost their own -log; a digit's NLL is the total over its pixels.",
     use=_use_shared,
 )

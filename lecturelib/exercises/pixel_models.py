@@ -69,8 +69,8 @@ causal_mask = Exercise(
         "the pixels right of the centre (in its own row) are still 1: they come later in raster order.":
             _mask_without_right,
     },
-    hint="start from ones; zero the centre row from the centre (type A) or from just right of it "
-         "(type B) onwards, and every row below.",
+    hint="which pixels of the window come before the centre in raster order? Type A must not see the "
+         "centre itself; type B may.",
     use=_use_mask,
 )
 
@@ -145,8 +145,8 @@ sample_loop = Exercise(
             _inverted_coin,
         "the logit was used as a probability: p = sigmoid(logit).": _logit_as_probability,
     },
-    hint="for i in range(H * W): row, col = divmod(i, W); p = sigmoid(logits_fn(x)[:, 0, row, col]); "
-         "x[:, 0, row, col] = (uniform[:, i] < p).float()",
+    hint="the chain rule run forwards: pixels in raster order, one pass of the network for each, and a "
+         "coin with that pixel's probability decided by its number u.",
     use=_use_sample,
 )
 
@@ -209,8 +209,8 @@ chain_rule_log_prob = Exercise(
         "1 - sigmoid(20) is 0, and its log -inf. Stay in logits: F.logsigmoid(logits) and "
         "F.logsigmoid(-logits).": _log_of_sigmoid,
     },
-    hint="p = sigmoid(logits); sum over pixels of x log p + (1 - x) log(1 - p), per image "
-         "(F.logsigmoid keeps it stable: log(1 - p) = logsigmoid(-logits)).",
+    hint="each pixel adds the log-probability of the value it has, an on pixel and an off pixel each "
+         "in its own way; stay in logits, where both logs have a stable form.",
     atol=1e-4,
     use=_use_log_prob,
 )
@@ -237,7 +237,7 @@ rows_above = Exercise(
         "the 7x7 first layer reaches 3 rows up (7 // 2), not 7.": lambda n: 7 + n,
         "the 7x7 first layer already sees 3 rows up: add them.": lambda n: n,
     },
-    hint="the 7x7 type-A layer reaches 7 // 2 = 3 rows up, and each 3x3 type-B layer one more.",
+    hint="trace it layer by layer: how many rows up does one k x k masked kernel reach?",
     use=lambda answer: _use_rows_above(answer),
 )
 

@@ -92,7 +92,7 @@ ranking = Exercise(
         "ranked by label, not by NLL.":
             lambda rows: sorted(row.label for row in rows if row.test_nll is not None),
     },
-    hint="[row.label for row in sorted(rows with a test_nll, key=lambda row: row.test_nll)]",
+    hint="only the rows that have a likelihood; is a lower or a higher NLL better?",
     use=_use_ranking,
 )
 
@@ -108,4 +108,4 @@ def sampling_ratio(answer, table) -> None:
     print(numeric_verdict("07.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
         "inverted: that is the DCGAN's time over the PixelCNN's. Divide the PixelCNN's seconds by "
         "the DCGAN's.": 1 / expected,
-    }, hint="table['PixelCNN'].seconds_64 / table['DCGAN'].seconds_64").message)
+    }, hint="how many of the faster model's batches fit in the time of one of the slower's?").message)

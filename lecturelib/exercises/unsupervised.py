@@ -55,7 +55,7 @@ assign = Exercise(
         "you returned the distances to the nearest centre: return which centre (the index).":
             lambda x, c: torch.cdist(x, c).min(1).values,
     },
-    hint="torch.cdist(x, centers) is (N, K); each point's label is the index of its smallest entry.",
+    hint="a table of distances, one row per point and one column per centre; which centre is a point's?",
     use=_use_assign,
 )
 
@@ -124,7 +124,8 @@ e_step = Exercise(
         "and 0 / 0 is nan. Stay in logs: log pi_k + log N(x_n; mu_k, Sigma_k), then a softmax over k.":
             lambda m, x: _densities(m, x) * m.weights / (_densities(m, x) * m.weights).sum(1, keepdim=True),
     },
-    hint="log pi_k + log N(x_n; mu_k, Sigma_k), then a softmax over k (dim 1).",
+    hint="Bayes' rule for each point, over the K components; work with logs until the very end (the "
+         "densities of 64-D points underflow).",
     use=_use_e_step,
 )
 
@@ -166,7 +167,8 @@ best_bandwidth = Exercise(
         "you built the KDE on the held-out points and scored the others: build it on fit_points.":
             lambda fit, val, cands: _best_bandwidth(val, fit, cands),
     },
-    hint="for each h: density.kde_log_prob(val_points, fit_points, h).mean(); return the h with the largest.",
+    hint="judge each bandwidth on points the estimate was not built from; which score is better, a high "
+         "or a low log-likelihood?",
     use=_use_bandwidth,
 )
 
