@@ -7,6 +7,7 @@ another way (a loop, torch.distributions, float64, another algebra), which must 
 numerically unstable answers a student writes (right in exact arithmetic, -inf or nan in
 float32), which must fail."""
 
+import dataclasses
 import importlib
 import math
 import pkgutil
@@ -283,3 +284,29 @@ def test_every_topic_notebook_has_three_build_it_exercises():
             built[module] = built.get(module, 0) + 1
     for module in ("unsupervised", "autoencoders", "pixel_models", "vae", "gans"):
         assert built.get(module, 0) >= 3, f"{module}: {built.get(module, 0)} build-it exercises"
+
+
+def test_cases_are_fresh_on_every_call_and_a_named_seed_draws_them_again(monkeypatch):
+    drawn = []
+    exercise = dataclasses.replace(next(e for m, n, e in EXERCISES if _key(m, n) == "unsupervised.assign"),
+                                   cases=lambda generator: drawn.append(torch.rand(3, generator=generator)) or [])
+    monkeypatch.delenv("GENMODELS_CHECK_SEED", raising=False)
+    before = torch.random.get_rng_state()
+    exercise.verdict(lambda x, c: None, use=False)
+    exercise.verdict(lambda x, c: None, use=False)
+    assert not torch.equal(drawn[0], drawn[1]), "two calls drew the same cases"
+    assert torch.equal(torch.random.get_rng_state(), before), "the global stream was used"
+    monkeypatch.setenv("GENMODELS_CHECK_SEED", "1234")
+    exercise.verdict(lambda x, c: None, use=False)
+    exercise.verdict(lambda x, c: None, use=False)
+    assert torch.equal(drawn[2], drawn[3])
+
+
+def test_a_failing_case_names_the_seed_that_draws_it_again(monkeypatch):
+    exercise = next(e for m, n, e in EXERCISES if _key(m, n) == "unsupervised.assign")
+    monkeypatch.setenv("GENMODELS_CHECK_SEED", "77")
+    verdict = exercise.verdict(lambda x, c: torch.zeros(len(x), dtype=torch.long), use=False)
+    assert verdict.status == "wrong" and "GENMODELS_CHECK_SEED=77" in verdict.message
+    monkeypatch.setenv("GENMODELS_CHECK_SEED", "seven")
+    with pytest.raises(ValueError, match="whole number"):
+        exercise.verdict(lambda x, c: None, use=False)

@@ -27,6 +27,8 @@ import contextlib
 import copy
 import dataclasses
 import math
+import os
+import secrets
 import signal
 import threading
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
@@ -125,6 +127,21 @@ def _guarded(check: Callable[[Any, Any], Verdict]) -> Callable[..., Verdict]:
     return verdict
 
 
+SEED_VARIABLE = "GENMODELS_CHECK_SEED"
+
+
+def case_seed() -> int:
+    """The seed of an exercise's cases: fresh on every call (from the operating system, never from
+    torch's global generator), or the value of GENMODELS_CHECK_SEED when it is set, so that a
+    failing case named in a verdict can be drawn again."""
+    value = os.environ.get(SEED_VARIABLE, "").strip()
+    if not value:
+        return secrets.randbelow(2**31)
+    if not value.isdigit():
+        raise ValueError(f"{SEED_VARIABLE} should be a whole number (the seed a verdict named), got {value!r}")
+    return int(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Exercise:
     """A build-it exercise: the student's function against the reference on fresh cases."""
@@ -137,7 +154,7 @@ class Exercise:
     use: Callable[..., str] | None = None  # use(answer, **context): a correct answer put to work
     rtol: float = 1e-4
     atol: float = 1e-6
-    seed: int = 0
+    seed: int | None = None  # None: fresh cases on every call (see case_seed)
     time_limit: float = TIME_LIMIT
 
     def examples(self) -> tuple[Callable[..., Any], Mapping[str, Callable[..., Any]]]:
@@ -151,9 +168,10 @@ class Exercise:
             return Verdict("unanswered", f"[ ] {title}: {NOT_ANSWERED}.")
         if not callable(answer):
             return Verdict("wrong", f"[x] {title}: expected a function, got {type(answer).__name__}.")
-        cases = self.cases(torch.Generator().manual_seed(self.seed))
+        seed = case_seed() if self.seed is None else self.seed
+        cases = self.cases(torch.Generator().manual_seed(seed))
         for number, case in enumerate(cases, 1):
-            where = f"case {number} of {len(cases)} ({case.label})"
+            where = f"case {number} of {len(cases)} ({case.label}, drawn with {SEED_VARIABLE}={seed})"
             try:
                 got = answer(*copy.deepcopy(case.args))  # a copy: the answer may change its inputs
             except NotImplementedError:
@@ -207,7 +225,7 @@ class Build:
     solution: Any  # a right answer, for the tests of the check
     wrong: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # diagnosis -> a wrong answer
     use: Callable[..., str] | None = None
-    seed: int = 0
+    seed: int = 0  # fixed: a build is judged by training it, on the seeds its thresholds were set from
     time_limit: float = TIME_LIMIT  # an assignment that trains a model gets more
 
     def examples(self) -> tuple[Any, Mapping[str, Any]]:
