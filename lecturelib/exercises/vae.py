@@ -40,9 +40,10 @@ def _test_reparameterize(answer, generator: torch.Generator) -> str | None:
             if torch.allclose(z.detach(), wrong.detach(), atol=1e-5) and not torch.allclose(wrong, mu + sigma * noise):
                 return f"{where}: {diagnosis}"
         if not torch.allclose(z.detach(), mu.detach() + sigma * noise, atol=1e-5):
-            return (f"{where}: z differs from mu + exp(0.5 * logvar) * noise by up to "
-                    f"{(z.detach() - mu.detach() - sigma * noise).abs().max():.3g}. Did you draw fresh "
-                    f"noise instead of using `noise`?")
+            return (f"{where}: z differs from mu + sigma * noise by up to "
+                    f"{(z.detach() - mu.detach() - sigma * noise).abs().max():.3g}, with sigma the standard "
+                    f"deviation of q(z|x), whose log-variance is logvar. Did you draw fresh noise instead "
+                    f"of using `noise`?")
         if not z.requires_grad:
             return (f"{where}: the values are right, but z has no path back to mu and logvar (did you "
                     f"detach, call .sample(), or build z under torch.no_grad()?): the encoder could not learn.")
@@ -175,8 +176,10 @@ negative_elbo = Exercise(
         "log -inf. Stay in logits: binary_cross_entropy_with_logits (or F.logsigmoid).":
             lambda logits, x, mu, logvar: (_recon_through_probabilities(logits, x) + _kl(mu, logvar)).mean(),
     },
-    hint="recon: binary_cross_entropy_with_logits(logits, x, reduction='none') summed per digit; "
-         "kl: 0.5 * (mu^2 + exp(logvar) - 1 - logvar) summed per digit; return (recon + kl).mean().",
+    hint="-ELBO = E_q[-log p(x|z)] + KL(q(z|x) || p(z)), as on the slide 'Each term is one line of code': "
+         "the first is the Bernoulli negative log-likelihood of every pixel given its logit, the second the "
+         "closed form for two Gaussians; sum each over its digit's dimensions (pixels, latent), then "
+         "average over the batch.",
     use=_use_elbo,
 )
 
@@ -235,7 +238,8 @@ iwae = Exercise(
         "(exp(-400) is 0). Subtract each digit's own largest log-weight (max over dim 0, the "
         "samples), or use torch.logsumexp(log_w, 0).": _one_max_for_the_batch,
     },
-    hint="log (1/k) sum_j exp(log_w_j) over dim 0 (the samples): torch.logsumexp(log_w, 0) - log k.",
+    hint="the log of the mean weight over the k samples (dim 0), per digit: the weights themselves "
+         "underflow, so keep to their logs all the way (the slide 'How good is the bound?').",
     use=_use_iwae,
 )
 
