@@ -71,8 +71,8 @@ def _test_step(answer, generator: torch.Generator, which: str, reference: Callab
             return (f"{where}: the {other} changed. Step only the optimizer you are given: it holds "
                     f"the {player}'s parameters.")
         if which == "D" and any(not torch.equal(p.grad, torch.full_like(p, 0.5)) for p in G.parameters()):
-            return (f"{where}: gradients flowed into the generator: detach the fakes (G(z).detach(), "
-                    f"or make them under torch.no_grad()); the discriminator step trains D only.")
+            return (f"{where}: gradients flowed into the generator: the fakes should reach D cut off "
+                    f"from G's graph; the discriminator step trains D only.")
         mover = _flat(pick(G, D))
         if torch.allclose(mover, _flat(pick(G_ref, D_ref)), atol=1e-6):
             if not isinstance(result, float) or abs(result - loss) > 1e-5 * max(1.0, abs(loss)):
@@ -84,8 +84,8 @@ def _test_step(answer, generator: torch.Generator, which: str, reference: Callab
                 return f"{where}: {diagnosis}"
         if torch.equal(mover, _flat(pick(*game[:2]))):
             if which == "G" and all(p.grad is None or not p.grad.any() for p in G.parameters()):
-                return (f"{where}: no gradient reached the generator: in its step, G(z) must not be "
-                        f"detached; the gradient flows from D's verdict back through D into G.")
+                return (f"{where}: no gradient reached the generator: in its step, the gradient must "
+                        f"flow from D's verdict back through D into G.")
             return f"{where}: the {player}'s parameters did not change: call optimizer.step()."
         return (f"{where}: after your step the {player}'s parameters differ from the expected ones "
                 f"by up to {(mover - _flat(pick(G_ref, D_ref))).abs().max():.3g}. Hint: zero the "
@@ -223,7 +223,7 @@ def _g_step_with(loss_of_logits: Callable[[torch.Tensor], torch.Tensor], zero: b
 
 _G_MISTAKES = {
     "that is the saturating loss log(1 - D(G(z))): its gradient vanishes when D rejects the fakes. "
-    "Minimise -log D(G(z)) = softplus(-logits) instead.": _g_step_with(lambda l: -F.softplus(l).mean()),
+    "Minimise -log D(G(z)) instead, the non-saturating loss.": _g_step_with(lambda l: -F.softplus(l).mean()),
     "the sign is flipped: G should make D say 'real', i.e. minimise -log D(G(z)).":
         _g_step_with(lambda l: -F.softplus(-l).mean()),
     "the gradients of the previous step were not cleared: call optimizer.zero_grad() before "
@@ -286,12 +286,13 @@ optimal_discriminator = Exercise(
     reference=reference_d_star,
     cases=_d_star_cases,
     mistakes={
-        "that is D*'s complement: the probability of 'fake'. D*(x) = p_data / (p_data + p_g).":
+        "that is D*'s complement, the probability of 'fake'; D* is the probability of 'real'.":
             lambda p_data, p_g: p_g / (p_data + p_g),
         "that is the density ratio p_data / p_g, not a probability: divide by the sum instead.":
             lambda p_data, p_g: p_data / p_g,
     },
-    hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)), point by point.",
+    hint="at each x on its own, D(x) maximises p_data(x) log D(x) + p_g(x) log(1 - D(x)): where is "
+         "its derivative in D(x) zero?",
     use=_use_d_star,
 )
 
