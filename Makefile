@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-notebooks test-student test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
+.PHONY: help setup lab test test-unit test-notebooks test-student test-student-all test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -57,9 +57,13 @@ student: setup
 	  $(NOTEBOOKS)
 
 # The student edition runs: no solution text in it, no later cell needs a solution cell
-# (checked statically for every notebook), and the first notebook executed end to end.
+# (checked statically for every notebook), and notebooks 00-02 executed end to end unanswered.
 test-student: student
 	$(BIN)/python -m pytest tests/student
+
+# Every student notebook run top to bottom unanswered (make test runs the cheap ones): about 6 min.
+test-student-all: student
+	GENMODELS_STUDENT_RUN_ALL=1 $(BIN)/python -m pytest tests/student -k runs_top_to_bottom --durations=0
 
 slides: setup
 	$(BIN)/python slides/build.py

@@ -104,12 +104,19 @@ def test_no_conceptual_answer_is_spelled_out_in_the_student_edition():
             assert len(sentence) < 30 or sentence not in text, f"a conceptual answer is spelled out: {sentence!r}"
 
 
-def test_the_first_student_notebook_runs_top_to_bottom_with_nothing_answered(tmp_path):
+CHEAP = {"00_getting_started", "01_unsupervised_learning", "02_autoencoders"}  # run by `make test`
+RUN_ALL = os.environ.get("GENMODELS_STUDENT_RUN_ALL") == "1"  # make test-student-all: every notebook
+
+
+@pytest.mark.parametrize("notebook", [p for p in NOTEBOOKS if RUN_ALL or p.stem in CHEAP], ids=lambda p: p.stem)
+def test_the_student_notebook_runs_top_to_bottom_with_nothing_answered(notebook, tmp_path):
+    """A student opens the notebook and runs it all before answering anything: every cell runs,
+    every exercise and assignment says it is not answered, none passes."""
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(STUDENT / NOTEBOOKS[0].name, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+    student = nbformat.read(STUDENT / notebook.name, as_version=4)
+    NotebookClient(student, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
                    ).execute(env={**os.environ, "GENMODELS_PROFILE": "quick"})
-    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    printed = "".join(o.get("text", "") for c in student.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "not answered yet" in printed and "[ok]" not in printed
