@@ -1,0 +1,318 @@
+"""Assignment 05 · a DCGAN of your own: the student writes `MyGAN`, a small convolutional `self.G`
+and `self.D` and each player's step with the non-saturating losses, `discriminator_step(optimizer,
+x_real, z)` and `generator_step(optimizer, z)`. The check runs each step on a probe game whose D is
+sure of itself (where unstable losses break), trains the pair with `fit_gan` on the digits made
+14 x 14 and judges what it does, with thresholds from three seeds of the reference answer and a
+margin (each constant says what they measured). tests/test_assignment_gan.py: an independent answer."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..config import isolated_seed
+from ..data import TensorLoader, load_digits
+from ..metrics import classifier_labels, fcd_floor, frechet_classifier_distance
+from ..recipes import load_pretrained
+from ..train import fit_gan
+from . import NOT_ANSWERED, Build
+
+LATENT_DIM, SIDE = 32, 14  # z: (B, 32, 1, 1), a 1 x 1 image; digits average-pooled to 14 x 14, in [-1, 1]
+NUM_STEPS, BATCH_SIZE, LR = 600, 64, 1e-3  # generator steps of fit_gan (Adam, betas 0.5, 0.999)
+NUM_SAMPLES = 2000  # judged: 2,000 samples against the 2,000 test digits
+CONFIDENT_LOGIT = 100.0  # the probes' D is this sure: sigmoid rounds to 0 or 1 in float32 here
+PROBE_LR = 1e-3  # SGD on a probe's one parameter: a correct step moves it by about lr (lr / 2 if halved)
+# What the trained pair does. Correct answers on seeds 0-2 of the check (600 steps):
+MIN_D_REAL = 0.2  # D's mean verdict on the test digits; correct: 0.49-0.65; labels swapped: 0.000
+MAX_OUTSIDE = 0.01  # share of sample pixels beyond [-1.01, 1.01]; tanh: 0; no output function: 0.22-0.35
+BACKGROUND = -0.9  # a pixel below this is background: 77 % of the test digits' pixels
+MIN_BACKGROUND = 0.5  # share of background in the samples; correct: 0.716-0.718; sigmoid output: 0.000
+MAX_FLOORS = 35.0  # Fréchet classifier distance in floors; correct: 13.9-18.1 (2x margin); no output function: 86-95
+MIN_CLASS_SHARE = 0.015  # each class's share of the samples, as the classifier reads them; correct: 3.6 % and up
+
+
+def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clear_after: bool = False) -> float:
+    """One step of one player: clear its gradients, backward, step; the loss as a float."""
+    if not clear_after:  # clear_after: the usual mistake of `_NotDetached`
+        optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if clear_after:
+        optimizer.zero_grad()
+    return loss.item()
+
+
+class ReferenceGAN(nn.Module):
+    """lecturelib's own answer (the tests also use an independent one)."""
+
+    def __init__(self):
+        super().__init__()
+        self.G = nn.Sequential(  # z as a 1 x 1 image; fractionally-strided convolutions, no pooling
+            nn.ConvTranspose2d(LATENT_DIM, 64, 7, 1, 0, bias=False), nn.BatchNorm2d(64), nn.ReLU(),  # (B, 64, 7, 7)
+            nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())  # (B, 1, 14, 14) in [-1, 1], like the data
+        self.D = nn.Sequential(  # strided convolutions, LeakyReLU, batch norm but on the input layer
+            nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (B, 32, 7, 7)
+            nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),  # (B, 64, 3, 3)
+            nn.Conv2d(64, 1, 3, 1, 0), nn.Flatten(0))  # (B,) logits
+
+    def discriminator_step(self, optimizer: torch.optim.Optimizer, x_real: torch.Tensor, z: torch.Tensor) -> float:
+        with torch.no_grad():
+            x_fake = self.G(z)  # D's step trains D only
+        # -log D(x) - log(1 - D(G(z))) in logits: -log sigmoid(l) = softplus(-l), -log(1 - sigmoid(l)) = softplus(l)
+        return _update(optimizer, F.softplus(-self.D(x_real)).mean() + F.softplus(self.D(x_fake)).mean())
+
+    def generator_step(self, optimizer: torch.optim.Optimizer, z: torch.Tensor) -> float:
+        return _update(optimizer, F.softplus(-self.D(self.G(z))).mean())  # -log D(G(z)): non-saturating
+
+
+def digits(split: str) -> torch.Tensor:
+    """The shipped digits of `split`, average-pooled to SIDE x SIDE, in [-1, 1]: what D sees."""
+    return F.avg_pool2d(load_digits(split).x, 28 // SIDE) * 2 - 1
+
+
+def for_classifier(images: torch.Tensor) -> torch.Tensor:  # (N, 1, SIDE, SIDE) in [-1, 1] -> 28 x 28 in [0, 1]
+    return F.interpolate((images.clamp(-1, 1) + 1) / 2, size=28, mode="bilinear", align_corners=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _judge_kit() -> tuple[nn.Module, torch.Tensor, float]:
+    """The classifier, the test digits it scores against, and the floor: the distance of 2,000 real
+    training digits (mean of the four disjoint sets), all made 14 x 14 the same way."""
+    classifier, reference = load_pretrained("classifier"), for_classifier(digits("test"))
+    return classifier, reference, fcd_floor(for_classifier(digits("train")), reference, classifier).value
+
+
+def _describe(value: Any) -> str:
+    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def _shape_problem(model: nn.Module) -> tuple[str | None, tuple[int, ...]]:
+    """(the problem or None, the shape of D's output after the batch dimension)."""
+    if any(getattr(model, name, None) in (None, Ellipsis) for name in ("G", "D")):
+        return NOT_ANSWERED, ()
+    if not isinstance(model.G, nn.Module) or not isinstance(model.D, nn.Module):
+        return f"self.G and self.D should be networks (nn.Module); got {_describe(model.G)}, {_describe(model.D)}", ()
+    with torch.no_grad():
+        x = model.G(torch.randn(5, LATENT_DIM, 1, 1, generator=torch.Generator().manual_seed(2)))
+        if not isinstance(x, torch.Tensor) or x.shape != (5, 1, SIDE, SIDE):
+            return f"G should map z (B, {LATENT_DIM}, 1, 1) to images (B, 1, {SIDE}, {SIDE}); got {_describe(x)}", ()
+        logits = model.D(x)
+    if not isinstance(logits, torch.Tensor) or len(logits) != 5 or logits.numel() != 5:
+        return f"D should give one logit per image, (B,); got {_describe(logits)} for 5 images", ()
+    return None, tuple(logits.shape[1:])
+
+
+class _Probe(nn.Module):
+    """A player with one parameter to watch, `value`: forward(x) = rule(value, x)."""
+
+    def __init__(self, value: float, rule: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]):
+        super().__init__()
+        self.value, self.rule = nn.Parameter(torch.tensor(value)), rule
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rule(self.value, x)
+
+
+def _probe(answer: Any, step: str, logit: float, shape: tuple[int, ...]) -> tuple[Any, float, nn.Module]:
+    """The answer's D or G step once on a probe game: G(z) = theta = -1 in every pixel, D's logit
+    `logit` (for G: on its fakes), SGD on the stepped player's parameter. (What the step returned,
+    how far the parameter moved towards a less sure D or a more convincing G, the game.)"""
+    game, slope = answer(), 1e-3 if step == "D" else 1.0  # D's slope 1e-3: the fakes barely matter to it
+    game.G = _Probe(-1.0, lambda theta, z: theta.expand(len(z), 1, SIDE, SIDE))
+    game.D = _Probe(logit + (slope if step == "G" else 0.0),
+                    lambda bias, x: (bias + slope * x.mean((1, 2, 3))).view(len(x), *shape))
+    z = torch.randn(BATCH_SIZE, LATENT_DIM, 1, 1, generator=torch.Generator().manual_seed(3))
+    if step == "D":
+        x_real = torch.zeros(BATCH_SIZE, 1, SIDE, SIDE)
+        loss = game.discriminator_step(torch.optim.SGD([game.D.value], lr=PROBE_LR), x_real, z)
+        return loss, (abs(logit) - game.D.value.abs()).item(), game
+    loss = game.generator_step(torch.optim.SGD([game.G.value], lr=PROBE_LR), z)
+    return loss, game.G.value.item() + 1.0, game
+
+
+def _probe_problem(answer: Any, shape: tuple[int, ...]) -> str | None:
+    """D's step with D sure of every image (logits +100, then -100); G's step with D undecided
+    (logit 0), then sure that the fakes are fake (logit -100). A correct step works in logits: its
+    loss stays finite and the player moves by about lr, to a less sure D or a more convincing G."""
+    for step, logit in (("D", CONFIDENT_LOGIT), ("D", -CONFIDENT_LOGIT), ("G", 0.0), ("G", -CONFIDENT_LOGIT)):
+        loss, moved, game = _probe(answer, step, logit, shape)
+        if not isinstance(loss, float):
+            name = {"D": "discriminator_step", "G": "generator_step"}[step]
+            return NOT_ANSWERED if loss is None else f"`{name}` should return its loss as a float; got {_describe(loss)}"
+        finite = math.isfinite(loss) and math.isfinite(moved)
+        if step == "D" and not finite:
+            return (f"your discriminator's loss is inf or nan when D is sure (logits {logit:+g}): sigmoid(l) "
+                    "rounds to exactly 0 or 1 there, and its log to -inf. Write each log-probability as a "
+                    "function of the logit that stays finite.")
+        if step == "D" and game.G.value.grad is not None and game.G.value.grad.abs().item() > 0:
+            return ("gradients flowed into the generator during D's step: the fakes should reach D as plain "
+                    "numbers. Else G carries D's gradient into its own step, which follows D's loss too unless "
+                    "it clears them first.")
+        if step == "D" and abs(moved) < 0.25 * PROBE_LR:
+            return (f"your discriminator barely learns when it is sure and wrong (logits {logit:+g}): one SGD "
+                    f"step moved its logit by {moved:.2g}, a correct step by about {PROBE_LR:g}. Probabilities "
+                    "round to 0 or 1 there, and their gradient vanishes: stay in logits.")
+        if step == "D" and moved < 0:
+            return "your discriminator's step made it surer of its mistakes: minimise its loss, do not climb it."
+        if step == "G" and not finite:
+            return (f"your generator's loss is inf or nan when D rejects its samples (logit {logit:g}): "
+                    "sigmoid(l) rounds to 0 there. Write it as a function of the logit that stays finite.")
+        if step == "G" and game.G.value.grad is None:
+            return "no gradient reached the generator: G's samples must stay connected to G up to D's verdict."
+        if step == "G" and logit == 0 and moved < 0.25 * PROBE_LR:
+            return "your generator's step made D surer that its samples are fake: G's target is what D calls real."
+        if step == "G" and abs(moved) < 0.25 * PROBE_LR:
+            return (f"your generator barely learns when D rejects its samples (logit {logit:g}): one SGD step "
+                    f"moved it by {moved:.2g}, a correct step by about {PROBE_LR:g}. That is the saturating "
+                    "loss, log(1 - D(G(z))), whose gradient vanishes right there: use the non-saturating one.")
+    return None
+
+
+def train(answer: Any, generator: torch.Generator, progress: bool = False) -> nn.Module:
+    """The answer's model, its G and D trained by `fit_gan` with the answer's own steps on the 8,000
+    shipped training digits, in eval mode."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same run on every machine; so small a GAN gains nothing from more
+    try:
+        with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the answer's own draws
+            model = answer()
+            loader = TensorLoader(digits("train"), batch_size=BATCH_SIZE, shuffle=True, generator=generator,
+                                  drop_last=True)
+            with torch.enable_grad():
+                fit_gan(model.G, model.D, loader.forever(), lambda n: torch.randn(n, LATENT_DIM, 1, 1),
+                        num_steps=NUM_STEPS, lr=LR, progress=progress, desc="your GAN",
+                        d_step=lambda G, D, optimizer, x_real, z: model.discriminator_step(optimizer, x_real, z),
+                        g_step=lambda G, D, optimizer, z: model.generator_step(optimizer, z))
+    finally:
+        torch.set_num_threads(threads)
+    return model.eval()
+
+
+@torch.no_grad()
+def measure(model: nn.Module) -> dict[str, Any]:
+    """What a trained pair does: G's samples (range, background, distance to the test digits in
+    floors, the classes the classifier reads in them) and D's verdicts on test digits and fakes."""
+    classifier, reference, floor = _judge_kit()
+    fakes = model.G(torch.randn(NUM_SAMPLES, LATENT_DIM, 1, 1, generator=torch.Generator().manual_seed(1)))
+    images, real = for_classifier(fakes), digits("test")
+    return {"outside": (fakes.abs() > 1.01).float().mean().item(),
+            "background": (fakes < BACKGROUND).float().mean().item(),
+            "real_background": (real < BACKGROUND).float().mean().item(),
+            "d_real": torch.sigmoid(model.D(real).flatten()).mean().item(),
+            "d_fake": torch.sigmoid(model.D(fakes).flatten()).mean().item(),
+            "floors": frechet_classifier_distance(images, reference, classifier) / floor,
+            "shares": torch.bincount(classifier_labels(images, classifier), minlength=10) / len(images)}
+
+
+def judge(m: dict[str, Any]) -> tuple[str | None, str]:
+    """(the problem or None, the measured numbers) of a trained pair."""
+    shares = m["shares"]
+    numbers = (f"{NUM_SAMPLES} samples {m['floors']:.1f} floors from the test digits, every class between "
+               f"{shares.min():.0%} and {shares.max():.0%}, {m['background']:.0%} background; D says 'real' "
+               f"with {m['d_real']:.2f} to test digits, {m['d_fake']:.2f} to fakes")
+    if m["d_real"] < MIN_D_REAL:
+        return (f"your discriminator calls held-out real digits fake: D(x) = {m['d_real']:.2f} on average (a "
+                f"correct one: over {MIN_D_REAL}). Which images did your D step teach it to call real?"), numbers
+    if m["outside"] > MAX_OUTSIDE:
+        return (f"{m['outside']:.0%} of your samples' pixels lie outside [-1, 1], where no digit's pixel is: "
+                "G's last layer should map onto exactly that range."), numbers
+    if m["background"] < MIN_BACKGROUND:
+        return (f"your samples never reach the digits' background: {m['background']:.0%} of their pixels lie below "
+                f"{BACKGROUND}, against {m['real_background']:.0%} of the test digits' (a correct model: over "
+                f"{MIN_BACKGROUND:.0%}). The digits are scaled to [-1, 1]: does G's output cover that range?"), numbers
+    if m["floors"] > MAX_FLOORS:
+        return (f"your samples are far from the test digits: {m['floors']:.0f} floors (a correct model: under "
+                f"{MAX_FLOORS:g}; a floor is the distance of real training digits)."), numbers
+    if shares.min() < MIN_CLASS_SHARE:
+        rare = [k for k in range(10) if shares[k] < MIN_CLASS_SHARE]
+        return (f"the classifier reads digits {rare} in under {MIN_CLASS_SHARE:.1%} of your samples each (a fair "
+                "share is 10 %): your generator covers part of the data only, mode collapse."), numbers
+    return None, numbers
+
+
+_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+
+
+def _test(answer: Any, generator: torch.Generator) -> str | None:
+    if not callable(answer):
+        return f"pass your class itself (e.g. MyGAN), an nn.Module subclass; got {type(answer).__name__}"
+    model = answer()
+    if model is None:
+        return NOT_ANSWERED
+    if not isinstance(model, nn.Module):
+        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
+    problem, shape = _shape_problem(model)
+    problem = problem or _probe_problem(answer, shape)
+    if problem is not None:
+        return problem
+    problem, numbers = judge(measure(train(answer, generator, progress=True)))
+    _last[id(answer)] = numbers
+    return problem if problem is None else f"{problem} (measured: {numbers})"
+
+
+def _use(answer: Any) -> str:
+    return f"trained with `fit_gan` for {NUM_STEPS} steps: {_last.pop(id(answer))}."
+
+
+class _LogOfProbabilities(ReferenceGAN):  # log(sigmoid(l)) and log(1 - sigmoid(l)): -inf once D is sure
+    def discriminator_step(self, optimizer, x_real, z):
+        real, fake = torch.sigmoid(self.D(x_real)), torch.sigmoid(self.D(self.G(z).detach()))
+        return _update(optimizer, -(torch.log(real).mean() + torch.log(1 - fake).mean()))
+
+
+class _CrossEntropyOfProbabilities(ReferenceGAN):  # BCE clamps each log at -100: finite, but no gradient
+    def discriminator_step(self, optimizer, x_real, z):
+        real, fake = torch.sigmoid(self.D(x_real)), torch.sigmoid(self.D(self.G(z).detach()))
+        return _update(optimizer, F.binary_cross_entropy(real, torch.ones_like(real))
+                       + F.binary_cross_entropy(fake, torch.zeros_like(fake)))
+
+
+class _Saturating(ReferenceGAN):  # G minimises log(1 - D(G(z))) = -softplus(l), even written stably
+    def generator_step(self, optimizer, z):
+        return _update(optimizer, -F.softplus(self.D(self.G(z))).mean())
+
+
+class _NotDetached(ReferenceGAN):  # fakes not detached in D's step, gradients cleared after each step:
+    def discriminator_step(self, optimizer, x_real, z):  # G's step then follows D's loss as well
+        return _update(optimizer, F.softplus(-self.D(x_real)).mean() + F.softplus(self.D(self.G(z))).mean(), True)
+
+    def generator_step(self, optimizer, z):
+        return _update(optimizer, F.softplus(-self.D(self.G(z))).mean(), True)
+
+
+class _LabelsSwapped(ReferenceGAN):  # D taught to call the real digits fake and the fakes real
+    def discriminator_step(self, optimizer, x_real, z):
+        return _update(optimizer, F.softplus(self.D(x_real)).mean() + F.softplus(-self.D(self.G(z).detach())).mean())
+
+
+class _SigmoidOutput(ReferenceGAN):  # G's images in [0, 1], the digits in [-1, 1]
+    output = nn.Sigmoid
+
+    def __init__(self):
+        super().__init__()
+        self.G[-1] = self.output()
+
+
+class _NoOutputFunction(_SigmoidOutput):  # G's last layer linear: any value at all
+    output = nn.Identity
+
+
+gan_model = Build(
+    name="05 assignment · a DCGAN of your own",
+    test=_test,
+    solution=ReferenceGAN,
+    wrong={"your discriminator's loss is inf or nan when D is sure": _LogOfProbabilities,
+           "your discriminator barely learns when it is sure and wrong": _CrossEntropyOfProbabilities,
+           "your generator barely learns when D rejects its samples": _Saturating,
+           "gradients flowed into the generator during D's step": _NotDetached,
+           "your discriminator calls held-out real digits fake": _LabelsSwapped,
+           "of your samples' pixels lie outside [-1, 1]": _NoOutputFunction,
+           "your samples never reach the digits' background": _SigmoidOutput},  # the first four: probes
+    use=_use,
+    time_limit=900.0,  # it trains a GAN: about 15 s on 2 idle cores, minutes on a busy laptop
+)
