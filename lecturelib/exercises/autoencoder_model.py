@@ -29,6 +29,7 @@ from ..data import TensorLoader, load_digits
 from ..density import PCA
 from ..train import fit
 from . import NOT_ANSWERED, Build
+from .logit_probes import bernoulli_nll, close, describe, loss_at_fixed_logits
 
 LATENT_DIM = 16  # numbers per digit
 NUM_EPOCHS, BATCH_SIZE, LR = 3, 64, 2e-3  # 375 Adam steps over the 8,000 shipped digits
@@ -64,17 +65,6 @@ class ReferenceAutoencoder(nn.Module):
         return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum((1, 2, 3)).mean()
 
 
-def _describe(value: Any) -> str:
-    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
-
-
-def _cross_entropy(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The check's own loss per digit, written from its formula in float64:
-    -sum_i [x_i log sigmoid(l_i) + (1 - x_i) log sigmoid(-l_i)], with log sigmoid(l) = -softplus(-l)."""
-    logits, x = logits.double(), x.double()
-    return (x * F.softplus(-logits) + (1 - x) * F.softplus(logits)).flatten(1).sum(1)
-
-
 def _shape_problem(model: nn.Module, generator: torch.Generator) -> str | None:
     """Shapes, outputs that are logits, and gradients: cheap, before any training."""
     for method in ("encode", "decode", "loss"):
@@ -86,12 +76,12 @@ def _shape_problem(model: nn.Module, generator: torch.Generator) -> str | None:
         return NOT_ANSWERED
     if not isinstance(z, torch.Tensor) or z.shape != (5, LATENT_DIM):
         return (f"`encode` should map 5 digits (5, 1, 28, 28) to codes (5, {LATENT_DIM}), the bottleneck; "
-                f"got {_describe(z)}")
+                f"got {describe(z)}")
     logits = model.decode(z)
     if logits is None:
         return NOT_ANSWERED
     if not isinstance(logits, torch.Tensor) or logits.shape != (5, 1, 28, 28):
-        return f"`decode` should map codes (5, {LATENT_DIM}) to logits (5, 1, 28, 28); got {_describe(logits)}"
+        return f"`decode` should map codes (5, {LATENT_DIM}) to logits (5, 1, 28, 28); got {describe(logits)}"
     if logits.min() >= 0 and logits.max() <= 1:
         return ("your decoder's outputs all lie in [0, 1], as if they were probabilities: `decode` returns "
                 "logits (no sigmoid at the end), which the cross-entropy turns into probabilities itself")
@@ -103,48 +93,18 @@ def _shape_problem(model: nn.Module, generator: torch.Generator) -> str | None:
 
 def _loss_problem(model: nn.Module, generator: torch.Generator) -> str | None:
     """The student's loss, with the decoder replaced by fixed logits: moderate ones, then confident
-    ones (+-40, right and wrong), against the check's own cross-entropy."""
+    ones (+-40, right and wrong), against the check's own cross-entropy; then its gradients."""
     x = torch.rand(6, 1, 28, 28, generator=generator).round()  # black and white pixels
     x[:, :, :14] = torch.rand(6, 1, 14, 28, generator=generator)  # and grey levels
-    moderate = 3 * torch.randn(6, 1, 28, 28, generator=generator)
-    sign = torch.where(torch.rand(6, 1, 28, 28, generator=generator) < 0.8, 2 * x.round() - 1, 1 - 2 * x.round())
-    confident = 40 * sign  # mostly right, some confidently wrong
-    values = {}
-    try:
-        for name, logits in (("moderate", moderate), ("confident", confident), ("zero", torch.zeros_like(x))):
-            model.decode = lambda z, logits=logits: logits.clone().requires_grad_()
-            loss = model.loss(x)
-            if loss is None:
-                return NOT_ANSWERED
-            if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-                return f"`loss(x)` should return one number (a scalar tensor), got {_describe(loss)}"
-            values[name] = loss.detach().double().item()
-    finally:
-        del model.decode  # the class's own method again
-    expected = {name: _cross_entropy(logits, x).mean().item()
-                for name, logits in (("moderate", moderate), ("confident", confident), ("zero", torch.zeros_like(x)))}
-    if values["moderate"] == values["zero"]:
-        return "your loss does not depend on `decode`: rebuild x as self.decode(self.encode(x)) inside `loss`"
-    if not all(map(torch.isfinite, torch.tensor(list(values.values())))):
-        return ("your loss is inf or nan when the decoder is confident (logits of +-40): in float32 "
-                "sigmoid(40) is exactly 1, and log(1 - 1) is -inf. Stay in logits: the log of a sigmoid "
-                "has a stable form (F.logsigmoid, or the cross-entropy with logits).")
-    close = {name: abs(values[name] - expected[name]) <= 1e-3 * abs(expected[name]) + 1e-3 for name in values}
-    if close["moderate"] and not close["confident"]:
-        return (f"your loss is right at moderate logits but wrong at confident ones (+-40): "
-                f"{values['confident']:.1f} where the cross-entropy is {expected['confident']:.1f}. Turning "
-                "logits into probabilities first loses them: sigmoid(40) is exactly 1 in float32, and "
-                "PyTorch clamps log(0) to -100. Stay in logits.")
-    if not close["moderate"]:
-        per_pixel = expected["moderate"] / 784
-        squared = (moderate - x).pow(2).sum((1, 2, 3)).mean().item()
-        if abs(values["moderate"] - per_pixel) < 1e-3 * per_pixel:
+    problem, values, expected = loss_at_fixed_logits(model, "decode", x, generator, "the decoder")
+    if problem is not None:
+        return problem
+    if not close(values["moderate"], expected["moderate"]):
+        if close(values["moderate"], expected["moderate"] / 784):
             return "your loss averages over the pixels: a digit's loss is the sum over its 784 pixels"
-        if abs(values["moderate"] - squared) < 1e-3 * squared or abs(values["moderate"] - squared / 784) < 1e-3 * squared:
-            return ("your loss compares the decoder's logits with the pixels by squared error: logits are not "
-                    "grey levels; score them with the Bernoulli cross-entropy")
-        return (f"your loss gives {values['moderate']:.2f} where the cross-entropy of the logits against x, "
-                f"summed over the pixels and averaged over the batch, gives {expected['moderate']:.2f}")
+        return (f"your loss gives {values['moderate']:.2f} where the cross-entropy of the decoder's logits "
+                f"against x, summed over the pixels and averaged over the batch, gives {expected['moderate']:.2f}. "
+                "Logits are not grey levels: no squared error between them and the pixels.")
     loss = model.loss(torch.rand(4, 1, 28, 28, generator=generator))
     model.zero_grad()
     loss.backward()
@@ -172,7 +132,7 @@ def train_and_measure(answer: Any, generator: torch.Generator, progress: bool = 
         logits = torch.cat([model.decode(model.encode(x)) for x in x_test.split(500)])
     pca = PCA.fit(x_train.flatten(1), LATENT_DIM)
     rebuilt_by_pca = pca.reconstruct(pca.project(x_test.flatten(1))).clamp(0, 1)
-    return {"test loss": _cross_entropy(logits, x_test).mean().item(),
+    return {"test loss": bernoulli_nll(logits, x_test).mean().item(),
             "squared error": (torch.sigmoid(logits) - x_test).pow(2).flatten(1).sum(1).mean().item(),
             "PCA": (rebuilt_by_pca - x_test.flatten(1)).pow(2).sum(1).mean().item()}
 
@@ -253,7 +213,7 @@ autoencoder_model = Build(
     test=_test,
     solution=ReferenceAutoencoder,
     wrong={"your loss is inf or nan when the decoder is confident": _ThroughProbabilities,
-           "your loss compares the decoder's logits with the pixels": _SquaredErrorOnLogits,
+           "Logits are not grey levels: no squared error": _SquaredErrorOnLogits,
            "your decoder's outputs all lie in [0, 1]": _SigmoidDecoder,
            "no gradient reaches": _FrozenEncoder,
            "your trained model rebuilds the test digits with a cross-entropy": _NoNonlinearity},

@@ -29,6 +29,7 @@ from ..data import TensorLoader, binarize_dynamic, load_binarized_test, load_dig
 from ..models import pixelcnn as library
 from ..train import fit
 from . import NOT_ANSWERED, Build
+from .logit_probes import bernoulli_nll, close, describe, loss_at_fixed_logits
 
 NUM_EPOCHS, BATCH_SIZE, LR = 2, 64, 3e-3  # 250 Adam steps over the 8,000 shipped digits
 MAX_TEST_NLL = 115.0  # nats per test digit; correct answers: 100.5-101.2 on seeds 0-2; independent pixels: 206
@@ -67,17 +68,6 @@ class ReferencePixelCNN(nn.Module):
         return F.binary_cross_entropy_with_logits(self.logits(x), x, reduction="none").sum((1, 2, 3)).mean()
 
 
-def _describe(value: Any) -> str:
-    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
-
-
-def _nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The check's own -log p(x) per digit, from the chain rule in float64, with
-    log sigmoid(l) = -softplus(-l)."""
-    logits, x = logits.double(), x.double()
-    return (x * F.softplus(-logits) + (1 - x) * F.softplus(logits)).flatten(1).sum(1)
-
-
 def causality_problem(model: nn.Module, generator: torch.Generator, when: str) -> str | None:
     """Trace which input pixels a few outputs depend on, by gradients: none at or after the output
     in raster order (causality), and every earlier pixel within a 3x3 neighbourhood above-left."""
@@ -112,7 +102,7 @@ def _structure_problem(model: nn.Module, generator: torch.Generator) -> str | No
     if logits is None:
         return NOT_ANSWERED
     if not isinstance(logits, torch.Tensor) or logits.shape != (3, 1, 28, 28):
-        return f"`logits(x)` should map digits (3, 1, 28, 28) to logits (3, 1, 28, 28); got {_describe(logits)}"
+        return f"`logits(x)` should map digits (3, 1, 28, 28) to logits (3, 1, 28, 28); got {describe(logits)}"
     return None
 
 
@@ -120,36 +110,13 @@ def _loss_problem(model: nn.Module, generator: torch.Generator) -> str | None:
     """The student's loss with `logits` replaced by fixed ones: moderate, then confident (+-40,
     mostly right, some confidently wrong), against the check's own chain rule."""
     x = torch.bernoulli(torch.full((6, 1, 28, 28), 0.3), generator=generator)
-    moderate = 3 * torch.randn(6, 1, 28, 28, generator=generator)
-    right = torch.rand(6, 1, 28, 28, generator=generator) < 0.9
-    confident = 40 * torch.where(right, 2 * x - 1, 1 - 2 * x)
-    values, expected = {}, {}
-    try:
-        for name, logits in (("moderate", moderate), ("confident", confident), ("zero", torch.zeros_like(x))):
-            model.logits = lambda x, logits=logits: logits.clone().requires_grad_()
-            loss = model.loss(x)
-            if loss is None:
-                return NOT_ANSWERED
-            if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-                return f"`loss(x)` should return one number (a scalar tensor), got {_describe(loss)}"
-            values[name], expected[name] = loss.detach().double().item(), _nll(logits, x).mean().item()
-    finally:
-        del model.logits  # the class's own method again
-    if values["moderate"] == values["zero"]:
-        return "your loss does not depend on `logits`: compute -log p(x) from self.logits(x) inside `loss`"
-    if not all(map(torch.isfinite, torch.tensor(list(values.values())))):
-        return ("your loss is inf or nan when the model is confident (logits of +-40): in float32 "
-                "sigmoid(40) is exactly 1, and log(1 - 1) is -inf. Stay in logits (F.logsigmoid, or the "
-                "cross-entropy with logits).")
-    close = {name: abs(values[name] - expected[name]) <= 1e-3 * abs(expected[name]) + 1e-3 for name in values}
-    if close["moderate"] and not close["confident"]:
-        return (f"your loss is right at moderate logits but wrong at confident ones (+-40): {values['confident']:.1f} "
-                f"where -log p(x) is {expected['confident']:.1f}. Going through probabilities loses them: "
-                "sigmoid(40) is exactly 1 in float32, and PyTorch clamps log(0) to -100. Stay in logits.")
-    if not close["moderate"]:
-        if abs(values["moderate"] - expected["moderate"] / 784) < 1e-3 * expected["moderate"] / 784:
+    problem, values, expected = loss_at_fixed_logits(model, "logits", x, generator, "the model")
+    if problem is not None:
+        return problem
+    if not close(values["moderate"], expected["moderate"]):
+        if close(values["moderate"], expected["moderate"] / 784):
             return "your loss averages over the pixels: -log p(x) is the sum of the 784 pixels' terms (the chain rule)"
-        if abs(values["moderate"] + expected["moderate"]) < 1e-3 * expected["moderate"]:
+        if close(values["moderate"], -expected["moderate"]):
             return "your loss is log p(x), to be maximised: `fit` minimises, so return -log p(x)"
         return (f"your loss gives {values['moderate']:.2f} where -log p(x) by the chain rule, summed over the "
                 f"pixels and averaged over the batch, gives {expected['moderate']:.2f}")
@@ -177,7 +144,7 @@ def train_and_measure(answer: Any, generator: torch.Generator, progress: bool = 
                 loss_fn=lambda m, batch: m.loss(binarize_dynamic(batch[0], generator)))
     model.eval()
     with torch.no_grad():
-        nll = torch.cat([_nll(model.logits(x), x) for x in x_test.split(500)]).mean().item()
+        nll = torch.cat([bernoulli_nll(model.logits(x), x) for x in x_test.split(500)]).mean().item()
     return model, nll
 
 
