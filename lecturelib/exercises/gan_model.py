@@ -175,9 +175,11 @@ def _probe_problem(answer: Any, shape: tuple[int, ...]) -> str | None:
 
 def train(answer: Any, generator: torch.Generator, progress: bool = False) -> nn.Module:
     """The answer's model, its G and D trained by `fit_gan` with the answer's own steps on the 8,000
-    shipped training digits, in eval mode."""
+    shipped training digits, in eval mode. On one thread: the same run on every machine; a second
+    saves little on so small a GAN (15 against 17-21 ms a step on 2 lightly loaded cores) and costs
+    much on busy ones (90-400 ms a step with 5 jobs running)."""
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the same run on every machine; so small a GAN gains nothing from more
+    torch.set_num_threads(1)
     try:
         with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the answer's own draws
             model = answer()
