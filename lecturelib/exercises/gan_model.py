@@ -175,9 +175,9 @@ def _probe_problem(answer: Any, shape: tuple[int, ...]) -> str | None:
 
 def train(answer: Any, generator: torch.Generator, progress: bool = False) -> nn.Module:
     """The answer's model, its G and D trained by `fit_gan` with the answer's own steps on the 8,000
-    shipped training digits, in eval mode. On one thread: the same run on every machine; a second
-    saves little on so small a GAN (15 against 17-21 ms a step on 2 lightly loaded cores) and costs
-    much on busy ones (90-400 ms a step with 5 jobs running)."""
+    shipped training digits, in eval mode. On one thread: the same run whatever the number of
+    cores; a second saves little on so small a GAN (15 against 17-21 ms a step on 2 lightly loaded
+    cores) and costs much on busy ones (90-400 ms a step with 5 jobs running)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
