@@ -48,15 +48,6 @@ def test_masked_conv_is_a_plain_convolution_with_the_masked_kernel(mask):
     torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight * mask, conv.bias, padding=(kh // 2, kw // 2)))
 
 
-def test_masked_conv_loads_a_format_1_checkpoint_with_the_trimmed_kernel():
-    """Format 1 kept only the mask's non-zero rows and columns (`conv.weight`, `conv.bias`)."""
-    conv = MaskedConv2d(2, 3, causal_mask(5, "A"))  # non-zero box: rows 0-2, all 5 columns
-    trimmed = torch.randn(3, 2, 3, 5)
-    conv.load_state_dict({"conv.weight": trimmed, "conv.bias": torch.zeros(3)})
-    torch.testing.assert_close(conv.weight[:, :, :3], trimmed)
-    assert (conv.weight[:, :, 3:] == 0).all()
-
-
 def test_causality_every_pixel(model):
     """d logit_i / d x_j == 0 exactly for every j >= i in raster order, for all 784 outputs:
     784 copies of one random image in a batch, output i of copy i backpropagated at once."""

@@ -96,18 +96,6 @@ class MaskedConv2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        """Checkpoints of format 1 kept only the mask's non-zero box of the kernel, as
-        `conv.weight`; they load into the full kernel."""
-        if prefix + "conv.weight" in state_dict:
-            rows, cols = self.mask.any(1).nonzero().flatten(), self.mask.any(0).nonzero().flatten()
-            trimmed = state_dict.pop(prefix + "conv.weight")
-            full = trimmed.new_zeros(*trimmed.shape[:2], *self.mask.shape)
-            full[:, :, rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] = trimmed
-            state_dict[prefix + "weight"] = full
-            state_dict[prefix + "bias"] = state_dict.pop(prefix + "conv.bias")
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
 
 # ---------------------------------------------------------------------------------------------
 # Sampling: the chain rule run forwards, one pixel at a time
