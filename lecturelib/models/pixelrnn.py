@@ -4,7 +4,7 @@ Taught in notebooks/03_pixelrnn_pixelcnn.ipynb. Reference:
 - A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu (2016). Pixel Recurrent Neural Networks.
   arXiv:1601.06759. (Row LSTM, §3.1.)
 
-The same chain rule as the PixelCNN (`lecturelib.models.pixelcnn`),
+The same chain rule as the PixelCNN (`lecturelib.models.autoregressive`),
 
     log p(x) = sum_i log p(x_i | x_<i),
 
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .pixelcnn import AutoregressiveImageModel, MaskedConv2d, Samples, output_head
+from .autoregressive import AutoregressiveImageModel, Samples, output_head
+from .masked import MaskedConv2d
 
 
 @dataclass(frozen=True)
