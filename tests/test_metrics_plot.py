@@ -8,7 +8,7 @@ import torch
 
 from lecturelib.metrics import (DIGIT_DIMS, bits_per_dim, energy_distance, nats_per_image, path_straightness,
                                 stroke_measures)
-from lecturelib.plot import image_grid, plot_class_counts, plot_history, plot_paths_and_steps, show_images
+from lecturelib.plot import figure_paths_and_steps, image_grid, plot_class_counts, plot_history, show_images
 from lecturelib.train import History
 
 
@@ -152,10 +152,10 @@ def test_path_straightness_is_one_for_a_line_and_more_for_a_bend():
     assert path_straightness(bend).item() == pytest.approx(2 ** 0.5)
 
 
-def test_plot_paths_and_steps_draws_both_panels():
+def test_figure_paths_and_steps_draws_both_panels():
     paths = {"a": torch.randn(5, 3, 2), "b": torch.randn(5, 3, 2)}
     distances = {"a": torch.rand(3, 2), "b": torch.rand(3, 2)}
-    fig = plot_paths_and_steps(paths, torch.randn(50, 2), (1, 2), distances, 0.01)
+    fig = figure_paths_and_steps(paths, torch.randn(50, 2), (1, 2), distances, 0.01)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 6
     plt.close(fig)
 
