@@ -1,5 +1,6 @@
-"""The command lines: `python -m lecturelib.train` makes a checkpoint with its manifest entry
-(command, every training setting, metric, time); bad arguments are refused with a message."""
+"""The command lines, one module (`python -m lecturelib train|remeasure|recap`): training makes a
+checkpoint with its manifest entry (command, every training setting, metric, time); bad arguments
+are refused with a message."""
 
 import json
 import subprocess
@@ -13,8 +14,8 @@ from lecturelib.recipes import get_recipe, load_pretrained
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lecturelib.train", *args], capture_output=True,
+def run(*args: str, module: str = "lecturelib.train") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=300)
 
 
@@ -49,3 +50,17 @@ def test_training_refuses_to_overwrite_a_shipped_checkpoint_unless_asked():
            "stored files. Pass --overwrite to replace them, or --root DIR" in refused.stderr.replace("\n", " ")
     assert (ROOT / "data" / "checkpoints" / "manifest.json").read_bytes() == before
     assert "--overwrite" in run("--help").stdout
+
+
+def test_one_command_line_holds_train_remeasure_and_recap():
+    """`python -m lecturelib COMMAND` is the one place; the old module commands are the same."""
+    top = run("--help", module="lecturelib")
+    assert top.returncode == 0 and all(command in top.stdout for command in ("train", "remeasure", "recap"))
+    listed = run("train", "--list", module="lecturelib")
+    assert listed.returncode == 0 and listed.stdout == run("--list").stdout
+    unknown = run("remeasure", "no_such_model", module="lecturelib")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+    recap = run("--help", module="lecturelib.recap")
+    assert recap.returncode == 0 and "--draw-samples" in recap.stdout and "python -m lecturelib.recap" in recap.stdout
+    nothing = run("fly", module="lecturelib")
+    assert nothing.returncode == 2 and "invalid choice" in nothing.stderr

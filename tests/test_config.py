@@ -94,7 +94,8 @@ def test_an_exercise_check_leaves_the_students_torch_rand_alone():
 def test_library_training_helpers_leave_the_global_stream_alone():
     from lecturelib.data import binarize_dynamic, sample_blobs
     from lecturelib.models.diffusion import ToyNet, flow_matching_loss, train_toy
-    from lecturelib.recipes import Training, _augmentation
+    from lecturelib.recipes.recipe import Training
+    from lecturelib.recipes.training import _augmentation
 
     untouched = _stream_after(lambda: None)
     toy = lambda: train_toy(flow_matching_loss, lambda: ToyNet(time_scale=1000), sample_blobs, steps=2)  # noqa: E731

@@ -190,6 +190,8 @@ def test_sample_captions_keep_short_times_short():  # the grid's captions sit si
 
 
 def test_cli_refuses_an_unknown_model(capsys):
+    from lecturelib.__main__ import main
+
     with pytest.raises(SystemExit):
-        recap.main(["--draw-samples", "dcgan"])
+        main(["recap", "--draw-samples", "dcgan"])
     assert "invalid choice" in capsys.readouterr().err
