@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-notebooks test-student test-student-all test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
+.PHONY: help setup lab test test-unit test-assignments test-notebooks test-student test-student-all test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -37,10 +37,14 @@ setup: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: test-unit test-notebooks test-student
+test: test-unit test-assignments test-notebooks test-student
 
 test-unit: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student -m "not training"
+
+# The assignments' checks, fed right answers and the usual mistakes: each trains a model to judge it.
+test-assignments: setup
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student -m training
 
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
