@@ -88,7 +88,8 @@ def fit_overhead(repeats: int = 4) -> list[dict]:
     x, _ = load_digits("train")
     cases = [("autoencoder", lambda: ConvAutoencoder(ConvAutoencoderConfig(latent_dim=32)), 128, None, 40),
              ("vae", lambda: VAE(VAEConfig()), 128, binarize_dynamic, 40),
-             ("pixelcnn", lambda: PixelCNN(PixelCNNConfig()), 64, binarize_dynamic, 20)]
+             ("pixelcnn", lambda: PixelCNN(PixelCNNConfig(channels=32, num_blocks=6, head_channels=32)), 64,
+              binarize_dynamic, 20)]
     rows = []
     for name, build, batch_size, transform, num_steps in cases:
         times = {"bare": [], "fit": []}

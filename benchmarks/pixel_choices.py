@@ -43,6 +43,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "pixel_choices.json"
 VALIDATION = 1000
 SAMPLES = 512
 GATED = GatedPixelCNNConfig(channels=32, num_layers=14, head_channels=64)
+ROW_LSTM_1X32 = RowLSTMConfig(channels=32, hidden=32, num_layers=1, head_channels=32)  # shipped before the 48x3
 BASE = dict(batch_size=64, dynamic_binarization=True)
 
 PROBES = {
@@ -65,9 +66,9 @@ PROBES = {
                       Training(epochs=6, **BASE, schedule="cosine", ema=0.998)),
     # the shipped Row LSTM's recipe (20 epochs, constant rate; "last" is its number), then batch 32,
     # then batch 32 with the cosine schedule (the average is scored too, every epoch)
-    "row_lstm_b64": (RowLSTM, RowLSTMConfig(), Training(epochs=20, **BASE, ema=0.998)),
-    "row_lstm_b32": (RowLSTM, RowLSTMConfig(), Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
-    "row_lstm_b32_cosine": (RowLSTM, RowLSTMConfig(),
+    "row_lstm_b64": (RowLSTM, ROW_LSTM_1X32, Training(epochs=20, **BASE, ema=0.998)),
+    "row_lstm_b32": (RowLSTM, ROW_LSTM_1X32, Training(epochs=20, **{**BASE, "batch_size": 32}, ema=0.998)),
+    "row_lstm_b32_cosine": (RowLSTM, ROW_LSTM_1X32,
                             Training(epochs=20, **{**BASE, "batch_size": 32}, schedule="cosine", ema=0.998)),
     # capacity: two Row LSTM layers 48 wide (122k parameters, 3.2x the time per epoch), the
     # recipe of row_lstm_b32 otherwise

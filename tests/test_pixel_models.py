@@ -16,7 +16,7 @@ def small_models():
     """One of each, small enough for fast tests but with the shipped structure."""
     return {"pixelcnn": PixelCNN(PixelCNNConfig(channels=8, num_blocks=3, head_channels=8)),
             "gated": GatedPixelCNN(GatedPixelCNNConfig(channels=8, num_layers=3, head_channels=8)),
-            "row_lstm": RowLSTM(RowLSTMConfig(channels=8, hidden=8, head_channels=8))}
+            "row_lstm": RowLSTM(RowLSTMConfig(channels=8, hidden=8, num_layers=1, head_channels=8))}
 
 
 @pytest.fixture(params=["pixelcnn", "gated", "row_lstm"])

@@ -57,10 +57,12 @@ def conv1x1(layer: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class PixelCNNConfig:
-    channels: int = 32  # feature maps in every layer; sized for 2 CPU cores
-    num_blocks: int = 6  # residual blocks, each with one 3x3 type-B conv; paper: 15 layers
+    """The defaults are the shipped model, data/checkpoints/pixelcnn.pt."""
+
+    channels: int = 64  # feature maps in every layer
+    num_blocks: int = 12  # residual blocks, each with one 3x3 type-B conv; paper: 15 layers
     first_kernel: int = 7  # the type-A layer, as in the paper
-    head_channels: int = 32  # the two 1x1 layers before the output logit
+    head_channels: int = 64  # the two 1x1 layers before the output logit
 
 
 class ResidualBlock(nn.Module):
@@ -118,11 +120,13 @@ class PixelCNN(AutoregressiveImageModel):
 
 @dataclass(frozen=True)
 class GatedPixelCNNConfig:
-    channels: int = 24  # C per stack; each masked conv makes 2C (the two halves of the gate)
-    num_layers: int = 5  # gated layers after the first; paper: 15 in total
+    """The defaults are the shipped model, data/checkpoints/gated_pixelcnn.pt."""
+
+    channels: int = 32  # C per stack; each masked conv makes 2C (the two halves of the gate)
+    num_layers: int = 14  # gated layers after the first: 15 in total, as in the paper
     first_kernel: int = 7  # k of the first layer's stacks
     kernel: int = 3  # k of later layers; paper: 5 (a 3 is cheaper on a CPU)
-    head_channels: int = 32
+    head_channels: int = 64  # the two 1x1 layers before the output logit
 
 
 def gate(features: torch.Tensor) -> torch.Tensor:
