@@ -131,7 +131,19 @@ class ConvDecoder(nn.Module):
         return self.net(z)
 
 
-class ConvAutoencoder(nn.Module):
+class LatentModel(nn.Module):
+    """What the convolutional autoencoder and the VAE share: a `decoder` from codes z (B, D) to
+    logits (B, 1, 28, 28), D = `config.latent_dim`, and `decode`, its pixels in [0, 1]."""
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """sigmoid(decoder(z)) for codes z (B, D): (B, 1, 28, 28) in [0, 1], the autoencoder's
+        images, the VAE's Bernoulli means (pixel probabilities)."""
+        check_codes(z, None, self.config.latent_dim, f"{type(self).__name__}.decode")
+        return torch.sigmoid(self.decoder(z))
+
+
+class ConvAutoencoder(LatentModel):
     """encoder: x -> z (B, D); decoder: z -> logits (B, 1, 28, 28); x_hat = sigmoid(logits)."""
 
     def __init__(self, config: ConvAutoencoderConfig = ConvAutoencoderConfig()):
@@ -148,12 +160,6 @@ class ConvAutoencoder(nn.Module):
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         check_images(x, "ConvAutoencoder.loss", UNIT)
         return reconstruction_loss(self.decoder(self.encoder(x)), x)
-
-    @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Images (B, 1, 28, 28) in [0, 1] for codes z (B, D)."""
-        check_codes(z, None, self.config.latent_dim, "ConvAutoencoder.decode")
-        return torch.sigmoid(self.decoder(z))
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:

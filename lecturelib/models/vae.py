@@ -27,8 +27,8 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
-from .autoencoder import ConvDecoder, ConvEncoder
-from .checks import BINARY, UNIT, check_codes, check_count, check_images
+from .autoencoder import ConvDecoder, ConvEncoder, LatentModel
+from .checks import BINARY, UNIT, check_count, check_images
 from .likelihood import bernoulli_nll
 
 LOG_2PI = math.log(2 * math.pi)
@@ -103,9 +103,10 @@ class VAEConfig:
     beta: float = 1.0  # weight of the KL term; 1 = the true ELBO
 
 
-class VAE(nn.Module):
+class VAE(LatentModel):
     """Convolutional encoder -> (mu, logvar); decoder z -> Bernoulli logits. The blocks are the
-    convolutional autoencoder's, with the encoder giving 2D numbers instead of D."""
+    convolutional autoencoder's, with the encoder giving 2D numbers instead of D; `decode` (its
+    pixel probabilities) is the autoencoder's too."""
 
     def __init__(self, config: VAEConfig = VAEConfig()):
         super().__init__()
@@ -126,12 +127,6 @@ class VAE(nn.Module):
     def loss(self, x: torch.Tensor) -> LossTerms:
         check_images(x, "VAE.loss", BINARY)
         return negative_elbo(self(x), x, self.config.beta)
-
-    @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Bernoulli means (pixel probabilities) for codes z (B, D): (B, 1, 28, 28)."""
-        check_codes(z, None, self.config.latent_dim, "VAE.decode")
-        return torch.sigmoid(self.decoder(z))
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None,
@@ -161,7 +156,7 @@ class VAE(nn.Module):
             noise = torch.randn(m, *mu.shape, generator=generator).to(mu.device)  # (m, B, D)
             z = reparameterize(mu, logvar, noise)  # (m, B, D)
             logits = torch.cat([self.decoder(part) for part in z.flatten(0, 1).split(decode_batch)])  # (m*B, 1, 28, 28)
-            log_px_z = -bernoulli_nll(logits, x.repeat(m, 1, 1, 1)).view(m, -1)  # (m, B)
+            log_px_z = -bernoulli_nll(logits, x.repeat(m, 1, 1, 1), checked=True).view(m, -1)  # (m, B)
             log_pz = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))  # (m, B)
             log_qz = gaussian_log_prob(z, mu, logvar)  # (m, B)
             log_weights.append(log_px_z + log_pz - log_qz)
