@@ -129,6 +129,31 @@ def test_nan_pixels_are_called_nan_not_grey():
         bernoulli_nll(torch.zeros(3, 1, 28, 28), WITH_NAN)
 
 
+def test_the_binary_check_runs_once_per_log_prob(monkeypatch):
+    """A model's entry point looks for grey pixels once, naming itself; the likelihood it calls
+    does not look again. Called alone, the likelihood checks them itself."""
+    from lecturelib.models import checks, likelihood
+
+    calls, require_binary = [], checks.require_binary
+
+    def counted(x, where="a Bernoulli likelihood"):
+        calls.append(where)
+        return require_binary(x, where)
+
+    monkeypatch.setattr(checks, "require_binary", counted)  # check_images calls it from there
+    monkeypatch.setattr(likelihood, "require_binary", counted)
+    models = {"PixelCNN.log_prob": PixelCNN(PixelCNNConfig(channels=4, num_blocks=1, head_channels=4)).log_prob,
+              "IndependentPixels.log_prob": IndependentPixels(DIGITS).log_prob,
+              "VAE.log_weights": lambda x: VAE(VAEConfig(latent_dim=2, channels=4)).log_weights(x, k=3)}
+    for where, log_prob in models.items():
+        calls.clear()
+        log_prob(DIGITS)
+        assert calls == [where]
+    calls.clear()
+    bernoulli_nll(torch.zeros(3, 1, 28, 28), DIGITS)
+    assert calls == ["bernoulli_nll"]
+
+
 def test_the_linear_autoencoder_takes_vectors_of_its_size():
     model = LinearAutoencoder()
     assert model.loss(torch.rand(4, 784)).shape == () and model(torch.rand(4, 1, 28, 28)).shape == (4, 1, 28, 28)

@@ -70,7 +70,7 @@ class AutoregressiveImageModel(nn.Module):
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) in nats per digit: (B, 1, 28, 28) in {0, 1} -> (B,)."""
         check_images(x, f"{type(self).__name__}.log_prob", BINARY)  # trained on 28x28 digits
-        return -bernoulli_nll(self.logits(x), x)
+        return -bernoulli_nll(self.logits(x), x, checked=True)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood, nats per digit: the training objective."""

@@ -42,7 +42,7 @@ class IndependentPixels(nn.Module):
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) in nats per digit (B,) of binarized digits (B, 1, 28, 28)."""
         check_images(x, "IndependentPixels.log_prob", BINARY, size=tuple(self.logits.shape[-2:]))
-        return -bernoulli_nll(self.logits.expand_as(x), x)
+        return -bernoulli_nll(self.logits.expand_as(x), x, checked=True)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

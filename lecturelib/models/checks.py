@@ -42,10 +42,11 @@ def check_images(x: Any, where: str, values: str | None, size: tuple[int, int] |
         fix = "x.float() / 255 turns bytes 0..255 into grey levels in [0, 1]" if x.dtype == torch.uint8 \
             else "convert with x.float()"
         raise TypeError(f"{where} expects {str(dtype).replace('torch.', '')} pixels, got {x.dtype}: {fix}")
-    check_finite(x, where, "pixels")
     if values == BINARY:
-        require_binary(x, where)
-    elif values is not None:
+        require_binary(x, where)  # every pixel a number (check_finite), then 0 or 1
+        return
+    check_finite(x, where, "pixels")
+    if values is not None:
         low, high = RANGES[values]
         if x.min() < low or x.max() > high:
             raise ValueError(f"{where} expects pixels in [{low:g}, {high:g}], got values from "

@@ -14,11 +14,14 @@ from torch.nn import functional as F
 from .checks import require_binary
 
 
-def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor, *, checked: bool = False) -> torch.Tensor:
     """-log p(x | logits) = -sum_i [x_i log s_i + (1 - x_i) log(1 - s_i)], s = sigmoid(logits),
     per example: (B, C, H, W) -> (B,).
 
     x must be binary: a grey pixel has no Bernoulli likelihood, and the number computed for one
-    would read like a likelihood without being one."""
-    require_binary(x, "bernoulli_nll")  # models.checks: also refuses NaN, naming it
+    would read like a likelihood without being one. checked=True: the caller has refused grey
+    pixels already (a model's entry point, by `check_images(x, ..., BINARY)`, naming itself), so
+    they are not looked for twice."""
+    if not checked:
+        require_binary(x, "bernoulli_nll")  # models.checks: also refuses NaN, naming it
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
