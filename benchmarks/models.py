@@ -15,7 +15,9 @@
    conditional model guided), DPM-Solver++ with 10 and 25 (the unconditional model's sampler),
    and DDPM's 1,000 steps.
 
-Writes benchmarks/results/models.json with the date, machine and thread count.
+Writes benchmarks/results/models.json with the date, machine and thread count, and the seconds
+of the reference workload (benchmarks/reference.py) before and after, so its times compare across
+days by their ratio to it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lecturelib import recipes  # noqa: E402
+from reference import reference_seconds  # noqa: E402
 from lecturelib.checkpoints import read_manifest  # noqa: E402
 from lecturelib.data import TensorLoader, binarize_dynamic, load_digits  # noqa: E402
 from lecturelib.models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig  # noqa: E402
@@ -161,6 +164,8 @@ def diffusion_sampling(n: int = 64) -> list[dict]:
 
 
 def main() -> int:
+    before = reference_seconds()
+    print(f"reference workload: {before:.2f} s", flush=True)
     print("checkpoints, re-evaluated:", flush=True)
     quality = checkpoint_quality()
     print("training throughput, fit() vs a bare loop:", flush=True)
@@ -169,11 +174,14 @@ def main() -> int:
     sampling = pixelcnn_sampling()
     print("diffusion sampling:", flush=True)
     diffusion = diffusion_sampling()
+    after = reference_seconds()
+    print(f"reference workload: {after:.2f} s after (before: {before:.2f} s)", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+        "reference_seconds": {"before": round(before, 3), "after": round(after, 3)},
         "checkpoints": quality, "fit_overhead": overhead, "pixelcnn_sampling": sampling,
         "diffusion_sampling": diffusion,
     }, indent=2) + "\n")
