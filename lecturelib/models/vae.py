@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
 import torch
-from torch import nn
 
 from .autoencoder import ConvDecoder, ConvEncoder, LatentModel
 from .checks import BINARY, UNIT, check_count, check_images
