@@ -1,2 +1,16 @@
 """The course's models, one file per family: networks (tensor -> tensor) and the generative models
-that own an objective and a sampler."""
+that own an objective and a sampler.
+
+    checks.py          what every entry point is given (shape, dtype, range, labels, options)
+    likelihood.py      the Bernoulli likelihood of binary pixels
+    baselines.py       independent pixels, a PCA mixture
+    autoencoder.py     linear and convolutional autoencoders
+    vae.py             the VAE
+    masked.py          masked convolutions and their masks
+    autoregressive.py  what every pixel model shares: likelihood, sampler, output head
+    fast_sampling.py   the PixelCNNs' cached samplers
+    pixelcnn.py        PixelCNN and gated PixelCNN
+    pixelrnn.py        the Row LSTM
+    gan.py             GANs: losses, steps, the toys' MLPs, DCGAN
+    diffusion/         diffusion and flow matching: schedule, samplers, flow, toy, config, unet, model
+"""
