@@ -91,3 +91,11 @@ def test_every_manifest_entry_was_trained_as_its_recipe_says():
         assert entry["training"] == json.loads(json.dumps(dataclasses.asdict(recipe.training))), name
         stored = load_checkpoint(name).config  # every field stored: nothing loads through a default
         assert stored == json.loads(json.dumps(dataclasses.asdict(recipe.config))), name
+
+
+def test_each_config_defaults_to_a_shipped_model():
+    """One source of truth: a config class built with no arguments is a model the course ships
+    (the others of its class name only what differs)."""
+    for cls in {type(recipe.config) for recipe in RECIPES.values()}:
+        shipped = [name for name, recipe in RECIPES.items() if recipe.config == cls()]
+        assert shipped, f"{cls.__name__}() is no shipped model"

@@ -162,14 +162,13 @@ class ConstantGenerator(nn.Module):
 
 @dataclass(frozen=True)
 class DCGANConfig:
-    """The defaults are the shipped dcgan.pt's but for D's width: dcgan.pt has d_channels=64, while
-    cgan.pt, saved before the field existed, stores none and loads through the default 32. (Once
-    a checkpoint's missing fields come from its recipe instead, the default can become 64.)"""
+    """The defaults are the shipped dcgan.pt's; cgan.pt is the same with a label and half D's width
+    (the label helps D, so it needs less)."""
 
     latent_dim: int = 64  # Z; paper: 100
     channels: int = 32  # C, G's width: 4C -> 2C -> 1; paper: 128 (64x64 images)
     num_classes: int = 0  # 0: unconditional; 10: label in, digit out
-    d_channels: int = 32  # D's width: C_D -> 2 C_D -> 1
+    d_channels: int = 64  # D's width: C_D -> 2 C_D -> 1
 
 
 class DCGANGenerator(nn.Module):
