@@ -93,7 +93,8 @@ def test_an_exercise_check_leaves_the_students_torch_rand_alone():
 
 def test_library_training_helpers_leave_the_global_stream_alone():
     from lecturelib.data import binarize_dynamic, sample_blobs
-    from lecturelib.models.diffusion import ToyNet, flow_matching_loss, train_toy
+    from lecturelib.models.diffusion import ToyNet, flow_matching_loss
+    from lecturelib.train import train_toy
     from lecturelib.recipes.recipe import Training
     from lecturelib.recipes.training import _augmentation
 

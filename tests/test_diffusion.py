@@ -9,10 +9,11 @@ from torch.distributions import Normal, kl_divergence
 
 from lecturelib.data import sample_blobs
 from lecturelib.metrics import path_straightness
+from lecturelib.train import train_toy
 from lecturelib.models.diffusion import (DiffusionConfig, DiffusionModel, Schedule, ToyNet, cosine_schedule,
                                          ddim_path, ddim_step, ddim_times, ddpm_step, denoising_loss,
                                          dpm_solver_path, elbo_weights, euler_path, flow_matching_loss,
-                                         forward_chain, logsnr_times, q_sample, train_toy)
+                                         forward_chain, logsnr_times, q_sample)
 
 
 def test_cosine_schedule_fades_the_signal_from_one_to_zero():

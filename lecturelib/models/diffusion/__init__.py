@@ -36,7 +36,7 @@ One job per file:
                   weights, the denoising loss, x_0 from a predicted noise
     samplers.py   DDPM's step, DDIM's step and path, DPM-Solver++(2M) and its log-SNR spacing
     flow.py       flow matching's loss and the Euler sampler
-    toy.py        the 2-D toys' network (ToyNet) and trainer (train_toy)
+    toy.py        the 2-D toys' network (ToyNet; lecturelib.train.train_toy trains it)
     config.py     DiffusionConfig, whose defaults are the shipped model
     unet.py       the U-Net: timestep embedding, residual block, U-Net
     model.py      DiffusionModel: its loss, its samplers, guidance
@@ -50,10 +50,10 @@ from .model import DDIM_STEPS, DiffusionModel
 from .samplers import ddim_path, ddim_step, ddim_times, ddpm_step, dpm_solver_path, log_snr, logsnr_times
 from .schedule import (Schedule, cosine_schedule, denoising_loss, elbo_weights, estimate_x0, forward_chain,
                        posterior_variance, q_sample)
-from .toy import ToyNet, train_toy
+from .toy import ToyNet
 from .unet import ResBlock, UNet, timestep_embedding
 
 __all__ = ["DDIM_STEPS", "DiffusionConfig", "DiffusionModel", "ResBlock", "Schedule", "ToyNet", "UNet",
            "cosine_schedule", "ddim_path", "ddim_step", "ddim_times", "ddpm_step", "denoising_loss",
            "dpm_solver_path", "elbo_weights", "estimate_x0", "euler_path", "flow_matching_loss", "forward_chain",
-           "log_snr", "logsnr_times", "posterior_variance", "q_sample", "timestep_embedding", "train_toy"]
+           "log_snr", "logsnr_times", "posterior_variance", "q_sample", "timestep_embedding"]
