@@ -14,7 +14,7 @@ NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-ti
 
 help:
 	@echo "make lab             set up .venv if needed, then open the course in JupyterLab"
-	@echo "make test            set up .venv if needed, then run the unit tests and every notebook"
+	@echo "make test            set up .venv if needed, then run the unit tests, the assignments' checks and every notebook"
 	@echo "make student         the student edition: notebooks without solutions or outputs -> build/student/"
 	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
 	@echo "make slides-pdf      the decks and a PDF of each (one page per slide), via Chromium"
