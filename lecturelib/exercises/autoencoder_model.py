@@ -28,8 +28,9 @@ from ..config import isolated_seed
 from ..data import TensorLoader, load_digits
 from ..density import PCA
 from ..train import fit
-from . import NOT_ANSWERED, Build
-from .logit_probes import bernoulli_nll, close, describe, loss_at_fixed_logits
+from . import NOT_ANSWERED
+from .assignments import Measured, assignment, build_model, describe, without_relus
+from .logit_probes import bernoulli_nll, fixed_logits_problem
 
 LATENT_DIM = 16  # numbers per digit
 NUM_EPOCHS, BATCH_SIZE, LR = 3, 64, 2e-3  # 375 Adam steps over the 8,000 shipped digits
@@ -96,15 +97,14 @@ def _loss_problem(model: nn.Module, generator: torch.Generator) -> str | None:
     ones (+-40, right and wrong), against the check's own cross-entropy; then its gradients."""
     x = torch.rand(6, 1, 28, 28, generator=generator).round()  # black and white pixels
     x[:, :, :14] = torch.rand(6, 1, 14, 28, generator=generator)  # and grey levels
-    problem, values, expected = loss_at_fixed_logits(model, "decode", x, generator, "the decoder")
+    problem = fixed_logits_problem(
+        model, "decode", x, generator, "the decoder",
+        averaged="your loss averages over the pixels: a digit's loss is the sum over its 784 pixels",
+        wrong=lambda value, want: (f"your loss gives {value:.2f} where the cross-entropy of the decoder's logits "
+                                   f"against x, summed over the pixels and averaged over the batch, gives {want:.2f}. "
+                                   "Logits are not grey levels: no squared error between them and the pixels."))
     if problem is not None:
         return problem
-    if not close(values["moderate"], expected["moderate"]):
-        if close(values["moderate"], expected["moderate"] / 784):
-            return "your loss averages over the pixels: a digit's loss is the sum over its 784 pixels"
-        return (f"your loss gives {values['moderate']:.2f} where the cross-entropy of the decoder's logits "
-                f"against x, summed over the pixels and averaged over the batch, gives {expected['moderate']:.2f}. "
-                "Logits are not grey levels: no squared error between them and the pixels.")
     loss = model.loss(torch.rand(4, 1, 28, 28, generator=generator))
     model.zero_grad()
     loss.backward()
@@ -152,49 +152,47 @@ def judge(measured: dict[str, float]) -> str | None:
     return None
 
 
-_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+_measured = Measured(f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits, a {LATENT_DIM}-number code")
 
 
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    if not callable(answer):
-        return f"pass your class itself (e.g. MyAutoencoder), an nn.Module subclass; got {type(answer).__name__}"
     with isolated_seed(0):  # the untrained model's weights, for the probes
-        model = answer(LATENT_DIM)
-    if model is None:
-        return NOT_ANSWERED
-    if not isinstance(model, nn.Module):
-        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
-    problem = _shape_problem(model, generator) or _loss_problem(model, generator)
+        model, problem = build_model(answer, LATENT_DIM, example="MyAutoencoder")
+    problem = problem or _shape_problem(model, generator) or _loss_problem(model, generator)
     if problem is not None:
         return problem
     measured = train_and_measure(answer, generator, progress=True)
-    _last[id(answer)] = (f"test cross-entropy {measured['test loss']:.1f} nats per digit, squared error "
-                         f"{measured['squared error']:.1f} per digit against PCA's {measured['PCA']:.1f} with "
-                         f"{LATENT_DIM} numbers")
+    _measured.keep(answer, f"test cross-entropy {measured['test loss']:.1f} nats per digit, squared error "
+                           f"{measured['squared error']:.1f} per digit against PCA's {measured['PCA']:.1f} with "
+                           f"{LATENT_DIM} numbers")
     return judge(measured)
 
 
-def _use(answer: Any) -> str:
-    return f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits, a {LATENT_DIM}-number code: {_last.pop(id(answer))}."
-
-
 class _ThroughProbabilities(ReferenceAutoencoder):  # right in exact arithmetic, -inf in float32
+    diagnosis = "your loss is inf or nan when the decoder is confident"
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         p = torch.sigmoid(self.decode(self.encode(x)))
         return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum((1, 2, 3)).mean()
 
 
 class _SquaredErrorOnLogits(ReferenceAutoencoder):  # compares logits with grey levels
+    diagnosis = "Logits are not grey levels: no squared error"
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         return (self.decode(self.encode(x)) - x).pow(2).sum((1, 2, 3)).mean()
 
 
 class _SigmoidDecoder(ReferenceAutoencoder):  # probabilities out, then a loss that expects logits
+    diagnosis = "your decoder's outputs all lie in [0, 1]"
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decoder(z))
 
 
 class _FrozenEncoder(ReferenceAutoencoder):  # the code computed without gradients: the encoder never learns
+    diagnosis = "no gradient reaches"
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             z = self.encode(x)
@@ -202,21 +200,15 @@ class _FrozenEncoder(ReferenceAutoencoder):  # the code computed without gradien
 
 
 class _NoNonlinearity(ReferenceAutoencoder):  # every layer linear: a linear code, no better than PCA's
+    diagnosis = "your trained model rebuilds the test digits with a cross-entropy"
+
     def __init__(self, latent_dim: int):
         super().__init__(latent_dim)
-        self.encoder = nn.Sequential(*(m for m in self.encoder if not isinstance(m, nn.ReLU)))
-        self.decoder = nn.Sequential(*(m for m in self.decoder if not isinstance(m, nn.ReLU)))
+        self.encoder, self.decoder = without_relus(self.encoder), without_relus(self.decoder)
 
 
-autoencoder_model = Build(
-    name="02 assignment · a convolutional autoencoder of your own",
-    test=_test,
-    solution=ReferenceAutoencoder,
-    wrong={"your loss is inf or nan when the decoder is confident": _ThroughProbabilities,
-           "Logits are not grey levels: no squared error": _SquaredErrorOnLogits,
-           "your decoder's outputs all lie in [0, 1]": _SigmoidDecoder,
-           "no gradient reaches": _FrozenEncoder,
-           "your trained model rebuilds the test digits with a cross-entropy": _NoNonlinearity},
-    use=_use,
-    time_limit=900.0,  # it trains a model: about 7 s on 2 cores, a minute or two on a busy laptop
-)
+# it trains a model: about 7 s on 2 cores, a minute or two on a busy laptop
+autoencoder_model = assignment("02 assignment · a convolutional autoencoder of your own",
+                               test=_test, solution=ReferenceAutoencoder, measured=_measured,
+                               mistakes=(_ThroughProbabilities, _SquaredErrorOnLogits, _SigmoidDecoder, _FrozenEncoder,
+                                         _NoNonlinearity))

@@ -27,7 +27,8 @@ from ..data import TensorLoader, ring_centres, sample_ring
 from ..metrics import energy_distance
 from ..models.diffusion import Schedule, ToyNet, cosine_schedule
 from ..train import fit
-from . import NOT_ANSWERED, Build
+from . import NOT_ANSWERED
+from .assignments import Measured, assignment, build_model, describe
 
 NUM_STEPS = 100  # T of the toy's cosine schedule
 TRAIN_POINTS, BATCH_SIZE, NUM_EPOCHS, LR = 8192, 256, 150, 3e-3  # 4,800 Adam steps
@@ -95,23 +96,19 @@ def _shape_problem(model: nn.Module) -> str | None:
     if loss is None:
         return NOT_ANSWERED
     if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
-        return f"`loss(x0)` should return a scalar tensor (the mean over the batch), got {_describe(loss)}"
+        return f"`loss(x0)` should return a scalar tensor (the mean over the batch), got {describe(loss)}"
     if not loss.requires_grad:
         return "`loss(x0)` carries no gradient: compute it from the network's output with torch operations"
     drawn = model.sample(16, 3, torch.Generator().manual_seed(3))
     if drawn is None:
         return NOT_ANSWERED
     if not isinstance(drawn, torch.Tensor) or drawn.shape != (16, 2):
-        return f"`sample(16, steps, generator)` should return a (16, 2) tensor, got {_describe(drawn)}"
+        return f"`sample(16, steps, generator)` should return a (16, 2) tensor, got {describe(drawn)}"
     again = model.sample(16, 3, torch.Generator().manual_seed(3))
     if not torch.equal(drawn, again):
         return ("`sample` drew different points from the same generator: draw x_T with the generator "
                 "you are given, and add no other randomness (DDIM is deterministic)")
     return None
-
-
-def _describe(value: Any) -> str:
-    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 PROBE_STEPS = (50, 99)  # the middle and the last step: where the trained network's error is measured
@@ -176,35 +173,28 @@ def judge(points: torch.Tensor, errors: dict[str, float], one_step: torch.Tensor
     return None, numbers
 
 
-_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+_measured = Measured(f"trained with `fit`, {SAMPLE_POINTS} points drawn in {SAMPLE_STEPS} DDIM steps")
 
 
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    if not callable(answer):
-        return f"pass your class itself (e.g. MyDiffusion), an nn.Module subclass; got {type(answer).__name__}"
-    model = answer(Schedule(cosine_schedule(NUM_STEPS)))
-    if model is None:
-        return NOT_ANSWERED
-    if not isinstance(model, nn.Module):
-        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
-    problem = _shape_problem(model)
+    model, problem = build_model(answer, Schedule(cosine_schedule(NUM_STEPS)), example="MyDiffusion")
+    problem = problem or _shape_problem(model)
     if problem is not None:
         return problem
     model, points = train_and_draw(answer, generator, progress=True)
     problem, numbers = judge(points, probe(model.net, model.schedule), draw_in_one_step(model))
-    _last[id(answer)] = numbers
+    _measured.keep(answer, numbers)
     return problem if problem is None or not numbers else f"{problem} (measured: {numbers})"
 
 
-def _use(answer: Any) -> str:
-    return f"trained with `fit`, {SAMPLE_POINTS} points drawn in {SAMPLE_STEPS} DDIM steps: {_last.pop(id(answer))}."
-
-
 class _WithoutClip(ReferenceDiffusion):  # the numerically unstable sampler: x_0 / sqrt(abar_T ~ 0)
+    diagnosis = "your samples blew up (in one step from x_T"
     clip = None
 
 
 class _PredictsX0(ReferenceDiffusion):  # regresses x_0 but samples as if it were the noise
+    diagnosis = "your network learned to output x_0, not the noise"
+
     def loss(self, x0: torch.Tensor) -> torch.Tensor:
         t = torch.randint(1, self.schedule.num_steps + 1, (len(x0),))
         abar = self.schedule.abar[t].unsqueeze(1)
@@ -212,6 +202,8 @@ class _PredictsX0(ReferenceDiffusion):  # regresses x_0 but samples as if it wer
 
 
 class _OneStep(ReferenceDiffusion):  # trains at one step only, t = T / 2
+    diagnosis = "your network predicts the noise poorly at the last step"
+
     def loss(self, x0: torch.Tensor) -> torch.Tensor:
         t = torch.full((len(x0),), self.schedule.num_steps // 2)
         noise, abar = torch.randn_like(x0), self.schedule.abar[t].unsqueeze(1)
@@ -219,20 +211,15 @@ class _OneStep(ReferenceDiffusion):  # trains at one step only, t = T / 2
 
 
 class _NoSquareRoots(ReferenceDiffusion):  # x_t = abar x_0 + (1 - abar) noise: variances as scales
+    diagnosis = "your network fits points noised as abar_t x_0"
+
     def loss(self, x0: torch.Tensor) -> torch.Tensor:
         t = torch.randint(1, self.schedule.num_steps + 1, (len(x0),))
         noise, abar = torch.randn_like(x0), self.schedule.abar[t].unsqueeze(1)
         return F.mse_loss(self.net(abar * x0 + (1 - abar) * noise, t), noise)
 
 
-diffusion_model = Build(
-    name="06 assignment · a diffusion model of your own",
-    test=_test,
-    solution=ReferenceDiffusion,
-    wrong={"your samples blew up (in one step from x_T": _WithoutClip,
-           "your network learned to output x_0, not the noise": _PredictsX0,
-           "your network predicts the noise poorly at the last step": _OneStep,
-           "your network fits points noised as abar_t x_0": _NoSquareRoots},
-    use=_use,
-    time_limit=900.0,  # it trains a model: about 10 s on 2 idle cores, minutes on a busy laptop
-)
+# it trains a model: about 10 s on 2 idle cores, minutes on a busy laptop
+diffusion_model = assignment("06 assignment · a diffusion model of your own",
+                             test=_test, solution=ReferenceDiffusion, measured=_measured,
+                             mistakes=(_WithoutClip, _PredictsX0, _OneStep, _NoSquareRoots))

@@ -8,8 +8,7 @@ margin (each constant says what they measured). tests/test_assignment_gan.py: an
 from __future__ import annotations
 
 import functools
-import math
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -20,13 +19,11 @@ from ..data import TensorLoader, load_digits
 from ..metrics import classifier_labels, fcd_floor, frechet_classifier_distance
 from ..recipes import load_pretrained
 from ..train import fit_gan
-from . import NOT_ANSWERED, Build
+from .assignments import Measured, assignment, build_model
+from .gan_probes import LATENT_DIM, SIDE, probe_problem, shape_problem
 
-LATENT_DIM, SIDE = 32, 14  # z: (B, 32, 1, 1), a 1 x 1 image; digits average-pooled to 14 x 14, in [-1, 1]
 NUM_STEPS, BATCH_SIZE, LR = 600, 64, 1e-3  # generator steps of fit_gan (Adam, betas 0.5, 0.999)
 NUM_SAMPLES = 2000  # judged: 2,000 samples against the 2,000 test digits
-CONFIDENT_LOGIT = 100.0  # the probes' D is this sure: sigmoid rounds to 0 or 1 in float32 here
-PROBE_LR = 1e-3  # SGD on a probe's one parameter: a correct step moves it by about lr (lr / 2 if halved)
 # What the trained pair does. Correct answers on seeds 0-2 of the check (600 steps):
 MIN_D_REAL = 0.2  # D's mean verdict on the test digits; correct: 0.49-0.65; labels swapped: 0.000
 MAX_OUTSIDE = 0.01  # share of sample pixels beyond [-1.01, 1.01]; tanh: 0; no output function: 0.22-0.35
@@ -85,92 +82,6 @@ def _judge_kit() -> tuple[nn.Module, torch.Tensor, float]:
     training digits (mean of the four disjoint sets), all made 14 x 14 the same way."""
     classifier, reference = load_pretrained("classifier"), for_classifier(digits("test"))
     return classifier, reference, fcd_floor(for_classifier(digits("train")), reference, classifier).value
-
-
-def _describe(value: Any) -> str:
-    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
-
-
-def _shape_problem(model: nn.Module) -> tuple[str | None, tuple[int, ...]]:
-    """(the problem or None, the shape of D's output after the batch dimension)."""
-    if any(getattr(model, name, None) in (None, Ellipsis) for name in ("G", "D")):
-        return NOT_ANSWERED, ()
-    if not isinstance(model.G, nn.Module) or not isinstance(model.D, nn.Module):
-        return f"self.G and self.D should be networks (nn.Module); got {_describe(model.G)}, {_describe(model.D)}", ()
-    with torch.no_grad():
-        x = model.G(torch.randn(5, LATENT_DIM, 1, 1, generator=torch.Generator().manual_seed(2)))
-        if not isinstance(x, torch.Tensor) or x.shape != (5, 1, SIDE, SIDE):
-            return f"G should map z (B, {LATENT_DIM}, 1, 1) to images (B, 1, {SIDE}, {SIDE}); got {_describe(x)}", ()
-        logits = model.D(x)
-    if not isinstance(logits, torch.Tensor) or len(logits) != 5 or logits.numel() != 5:
-        return f"D should give one logit per image, (B,); got {_describe(logits)} for 5 images", ()
-    return None, tuple(logits.shape[1:])
-
-
-class _Probe(nn.Module):
-    """A player with one parameter to watch, `value`: forward(x) = rule(value, x)."""
-
-    def __init__(self, value: float, rule: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]):
-        super().__init__()
-        self.value, self.rule = nn.Parameter(torch.tensor(value)), rule
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.rule(self.value, x)
-
-
-def _probe(answer: Any, step: str, logit: float, shape: tuple[int, ...]) -> tuple[Any, float, nn.Module]:
-    """The answer's D or G step once on a probe game: G(z) = theta = -1 in every pixel, D's logit
-    `logit` (for G: on its fakes), SGD on the stepped player's parameter. (What the step returned,
-    how far the parameter moved towards a less sure D or a more convincing G, the game.)"""
-    game, slope = answer(), 1e-3 if step == "D" else 1.0  # D's slope 1e-3: the fakes barely matter to it
-    game.G = _Probe(-1.0, lambda theta, z: theta.expand(len(z), 1, SIDE, SIDE))
-    game.D = _Probe(logit + (slope if step == "G" else 0.0),
-                    lambda bias, x: (bias + slope * x.mean((1, 2, 3))).view(len(x), *shape))
-    z = torch.randn(BATCH_SIZE, LATENT_DIM, 1, 1, generator=torch.Generator().manual_seed(3))
-    if step == "D":
-        x_real = torch.zeros(BATCH_SIZE, 1, SIDE, SIDE)
-        loss = game.discriminator_step(torch.optim.SGD([game.D.value], lr=PROBE_LR), x_real, z)
-        return loss, (abs(logit) - game.D.value.abs()).item(), game
-    loss = game.generator_step(torch.optim.SGD([game.G.value], lr=PROBE_LR), z)
-    return loss, game.G.value.item() + 1.0, game
-
-
-def _probe_problem(answer: Any, shape: tuple[int, ...]) -> str | None:
-    """D's step with D sure of every image (logits +100, then -100); G's step with D undecided
-    (logit 0), then sure that the fakes are fake (logit -100). A correct step works in logits: its
-    loss stays finite and the player moves by about lr, to a less sure D or a more convincing G."""
-    for step, logit in (("D", CONFIDENT_LOGIT), ("D", -CONFIDENT_LOGIT), ("G", 0.0), ("G", -CONFIDENT_LOGIT)):
-        loss, moved, game = _probe(answer, step, logit, shape)
-        if not isinstance(loss, float):
-            name = {"D": "discriminator_step", "G": "generator_step"}[step]
-            return NOT_ANSWERED if loss is None else f"`{name}` should return its loss as a float; got {_describe(loss)}"
-        finite = math.isfinite(loss) and math.isfinite(moved)
-        if step == "D" and not finite:
-            return (f"your discriminator's loss is inf or nan when D is sure (logits {logit:+g}): sigmoid(l) "
-                    "rounds to exactly 0 or 1 there, and its log to -inf. Write each log-probability as a "
-                    "function of the logit that stays finite.")
-        if step == "D" and game.G.value.grad is not None and game.G.value.grad.abs().item() > 0:
-            return ("gradients flowed into the generator during D's step: the fakes should reach D as plain "
-                    "numbers. Else G carries D's gradient into its own step, which follows D's loss too unless "
-                    "it clears them first.")
-        if step == "D" and abs(moved) < 0.25 * PROBE_LR:
-            return (f"your discriminator barely learns when it is sure and wrong (logits {logit:+g}): one SGD "
-                    f"step moved its logit by {moved:.2g}, a correct step by about {PROBE_LR:g}. Probabilities "
-                    "round to 0 or 1 there, and their gradient vanishes: stay in logits.")
-        if step == "D" and moved < 0:
-            return "your discriminator's step made it surer of its mistakes: minimise its loss, do not climb it."
-        if step == "G" and not finite:
-            return (f"your generator's loss is inf or nan when D rejects its samples (logit {logit:g}): "
-                    "sigmoid(l) rounds to 0 there. Write it as a function of the logit that stays finite.")
-        if step == "G" and game.G.value.grad is None:
-            return "no gradient reached the generator: G's samples must stay connected to G up to D's verdict."
-        if step == "G" and logit == 0 and moved < 0.25 * PROBE_LR:
-            return "your generator's step made D surer that its samples are fake: G's target is what D calls real."
-        if step == "G" and abs(moved) < 0.25 * PROBE_LR:
-            return (f"your generator barely learns when D rejects its samples (logit {logit:g}): one SGD step "
-                    f"moved it by {moved:.2g}, a correct step by about {PROBE_LR:g}. That is the saturating "
-                    "loss, log(1 - D(G(z))), whose gradient vanishes right there: use the non-saturating one.")
-    return None
 
 
 def train(answer: Any, generator: torch.Generator, progress: bool = False) -> nn.Module:
@@ -237,37 +148,32 @@ def judge(m: dict[str, Any]) -> tuple[str | None, str]:
     return None, numbers
 
 
-_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+_measured = Measured(f"trained with `fit_gan` for {NUM_STEPS} steps")
 
 
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    if not callable(answer):
-        return f"pass your class itself (e.g. MyGAN), an nn.Module subclass; got {type(answer).__name__}"
-    model = answer()
-    if model is None:
-        return NOT_ANSWERED
-    if not isinstance(model, nn.Module):
-        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
-    problem, shape = _shape_problem(model)
-    problem = problem or _probe_problem(answer, shape)
+    model, problem = build_model(answer, example="MyGAN")
+    if problem is None:
+        problem, shape = shape_problem(model)
+        problem = problem or probe_problem(answer, shape)
     if problem is not None:
         return problem
     problem, numbers = judge(measure(train(answer, generator, progress=True)))
-    _last[id(answer)] = numbers
+    _measured.keep(answer, numbers)
     return problem if problem is None else f"{problem} (measured: {numbers})"
 
 
-def _use(answer: Any) -> str:
-    return f"trained with `fit_gan` for {NUM_STEPS} steps: {_last.pop(id(answer))}."
-
-
 class _LogOfProbabilities(ReferenceGAN):  # log(sigmoid(l)) and log(1 - sigmoid(l)): -inf once D is sure
+    diagnosis = "your discriminator's loss is inf or nan when D is sure"
+
     def discriminator_step(self, optimizer, x_real, z):
         real, fake = torch.sigmoid(self.D(x_real)), torch.sigmoid(self.D(self.G(z).detach()))
         return _update(optimizer, -(torch.log(real).mean() + torch.log(1 - fake).mean()))
 
 
 class _CrossEntropyOfProbabilities(ReferenceGAN):  # BCE clamps each log at -100: finite, but no gradient
+    diagnosis = "your discriminator barely learns when it is sure and wrong"
+
     def discriminator_step(self, optimizer, x_real, z):
         real, fake = torch.sigmoid(self.D(x_real)), torch.sigmoid(self.D(self.G(z).detach()))
         return _update(optimizer, F.binary_cross_entropy(real, torch.ones_like(real))
@@ -275,12 +181,16 @@ class _CrossEntropyOfProbabilities(ReferenceGAN):  # BCE clamps each log at -100
 
 
 class _Saturating(ReferenceGAN):  # G minimises log(1 - D(G(z))) = -softplus(l), even written stably
+    diagnosis = "your generator barely learns when D rejects its samples"
+
     def generator_step(self, optimizer, z):
         return _update(optimizer, -F.softplus(self.D(self.G(z))).mean())
 
 
-class _NotDetached(ReferenceGAN):  # fakes not detached in D's step, gradients cleared after each step:
-    def discriminator_step(self, optimizer, x_real, z):  # G's step then follows D's loss as well
+class _NotDetached(ReferenceGAN):  # fakes not detached in D's step, gradients cleared after it: G's step follows D's loss too
+    diagnosis = "gradients flowed into the generator during D's step"
+
+    def discriminator_step(self, optimizer, x_real, z):
         return _update(optimizer, F.softplus(-self.D(x_real)).mean() + F.softplus(self.D(self.G(z))).mean(), True)
 
     def generator_step(self, optimizer, z):
@@ -288,11 +198,14 @@ class _NotDetached(ReferenceGAN):  # fakes not detached in D's step, gradients c
 
 
 class _LabelsSwapped(ReferenceGAN):  # D taught to call the real digits fake and the fakes real
+    diagnosis = "your discriminator calls held-out real digits fake"
+
     def discriminator_step(self, optimizer, x_real, z):
         return _update(optimizer, F.softplus(self.D(x_real)).mean() + F.softplus(-self.D(self.G(z).detach())).mean())
 
 
 class _SigmoidOutput(ReferenceGAN):  # G's images in [0, 1], the digits in [-1, 1]
+    diagnosis = "your samples never reach the digits' background"
     output = nn.Sigmoid
 
     def __init__(self):
@@ -301,20 +214,12 @@ class _SigmoidOutput(ReferenceGAN):  # G's images in [0, 1], the digits in [-1, 
 
 
 class _NoOutputFunction(_SigmoidOutput):  # G's last layer linear: any value at all
+    diagnosis = "of your samples' pixels lie outside [-1, 1]"
     output = nn.Identity
 
 
-gan_model = Build(
-    name="05 assignment · a DCGAN of your own",
-    test=_test,
-    solution=ReferenceGAN,
-    wrong={"your discriminator's loss is inf or nan when D is sure": _LogOfProbabilities,
-           "your discriminator barely learns when it is sure and wrong": _CrossEntropyOfProbabilities,
-           "your generator barely learns when D rejects its samples": _Saturating,
-           "gradients flowed into the generator during D's step": _NotDetached,
-           "your discriminator calls held-out real digits fake": _LabelsSwapped,
-           "of your samples' pixels lie outside [-1, 1]": _NoOutputFunction,
-           "your samples never reach the digits' background": _SigmoidOutput},  # the first four: probes
-    use=_use,
-    time_limit=900.0,  # it trains a GAN: about 15 s on 2 idle cores, minutes on a busy laptop
-)
+# it trains a GAN: about 15 s on 2 idle cores, minutes on a busy laptop; the first four mistakes fail the probes
+gan_model = assignment("05 assignment · a DCGAN of your own",
+                       test=_test, solution=ReferenceGAN, measured=_measured,
+                       mistakes=(_LogOfProbabilities, _CrossEntropyOfProbabilities, _Saturating, _NotDetached,
+                                 _LabelsSwapped, _NoOutputFunction, _SigmoidOutput))

@@ -28,8 +28,9 @@ from ..config import isolated_seed
 from ..data import TensorLoader, binarize_dynamic, load_binarized_test, load_digits
 from ..models import pixelcnn as library
 from ..train import fit
-from . import NOT_ANSWERED, Build
-from .logit_probes import bernoulli_nll, close, describe, loss_at_fixed_logits
+from . import NOT_ANSWERED
+from .assignments import Measured, assignment, build_model, describe
+from .logit_probes import bernoulli_nll, close, fixed_logits_problem
 
 NUM_EPOCHS, BATCH_SIZE, LR = 2, 64, 3e-3  # 250 Adam steps over the 8,000 shipped digits
 MAX_TEST_NLL = 115.0  # nats per test digit; correct answers: 100.5-101.2 on seeds 0-2; independent pixels: 206
@@ -110,17 +111,18 @@ def _loss_problem(model: nn.Module, generator: torch.Generator) -> str | None:
     """The student's loss with `logits` replaced by fixed ones: moderate, then confident (+-40,
     mostly right, some confidently wrong), against the check's own chain rule."""
     x = torch.bernoulli(torch.full((6, 1, 28, 28), 0.3), generator=generator)
-    problem, values, expected = loss_at_fixed_logits(model, "logits", x, generator, "the model")
-    if problem is not None:
-        return problem
-    if not close(values["moderate"], expected["moderate"]):
-        if close(values["moderate"], expected["moderate"] / 784):
-            return "your loss averages over the pixels: -log p(x) is the sum of the 784 pixels' terms (the chain rule)"
-        if close(values["moderate"], -expected["moderate"]):
-            return "your loss is log p(x), to be maximised: `fit` minimises, so return -log p(x)"
-        return (f"your loss gives {values['moderate']:.2f} where -log p(x) by the chain rule, summed over the "
-                f"pixels and averaged over the batch, gives {expected['moderate']:.2f}")
-    return None
+    return fixed_logits_problem(
+        model, "logits", x, generator, "the model",
+        averaged="your loss averages over the pixels: -log p(x) is the sum of the 784 pixels' terms (the chain rule)",
+        wrong=_wrong_loss)
+
+
+def _wrong_loss(value: float, want: float) -> str:
+    """The student's loss `value` where -log p(x) is `want`, at moderate logits."""
+    if close(value, -want):
+        return "your loss is log p(x), to be maximised: `fit` minimises, so return -log p(x)"
+    return (f"your loss gives {value:.2f} where -log p(x) by the chain rule, summed over the "
+            f"pixels and averaged over the batch, gives {want:.2f}")
 
 
 def _scramble(model: nn.Module, generator: torch.Generator) -> None:
@@ -148,19 +150,13 @@ def train_and_measure(answer: Any, generator: torch.Generator, progress: bool = 
     return model, nll
 
 
-_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+_measured = Measured(f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits")
 
 
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    if not callable(answer):
-        return f"pass your class itself (e.g. MyPixelCNN), an nn.Module subclass; got {type(answer).__name__}"
     with isolated_seed(0):  # the untrained model's weights, for the probes
-        model = answer()
-    if model is None:
-        return NOT_ANSWERED
-    if not isinstance(model, nn.Module):
-        return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
-    problem = (_structure_problem(model, generator) or causality_problem(model, generator, "untrained")
+        model, problem = build_model(answer, example="MyPixelCNN")
+    problem = (problem or _structure_problem(model, generator) or causality_problem(model, generator, "untrained")
                or _loss_problem(model, generator))
     if problem is not None:
         return problem
@@ -177,21 +173,21 @@ def _test(answer: Any, generator: torch.Generator) -> str | None:
     problem = causality_problem(model, generator, "after training")
     if problem is not None:
         return problem
-    _last[id(answer)] = f"{nll:.1f} nats per test digit (independent pixels: 206), causal before and after training"
+    _measured.keep(answer, f"{nll:.1f} nats per test digit (independent pixels: 206), causal before and after training")
     return None
 
 
-def _use(answer: Any) -> str:
-    return f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits: {_last.pop(id(answer))}."
-
-
 class _TypeBFirst(ReferencePixelCNN):  # the first layer keeps the centre: each output sees its own pixel
+    diagnosis = "your model sees the pixel it predicts"
+
     def __init__(self):
         super().__init__()
         self.net[0].mask[3, 3] = 1
 
 
 class _RightOfCentre(ReferencePixelCNN):  # the centre row is masked from the centre only, not right of it
+    diagnosis = "your model sees pixels to the right"
+
     class masked_conv(_ReferenceMaskedConv2d):
         def __init__(self, *args):
             super().__init__(*args)
@@ -200,6 +196,8 @@ class _RightOfCentre(ReferencePixelCNN):  # the centre row is masked from the ce
 
 
 class _MaskedOnce(ReferencePixelCNN):  # the mask multiplied into the initial weights, never again
+    diagnosis = "your mask does not survive new weights"
+
     class masked_conv(_ReferenceMaskedConv2d):
         def __init__(self, *args):
             super().__init__(*args)
@@ -211,25 +209,21 @@ class _MaskedOnce(ReferencePixelCNN):  # the mask multiplied into the initial we
 
 
 class _ThroughProbabilities(ReferencePixelCNN):  # right in exact arithmetic, -inf in float32
+    diagnosis = "your loss is inf or nan when the model is confident"
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         p = torch.sigmoid(self.logits(x))
         return -(x * p.log() + (1 - x) * (1 - p).log()).sum((1, 2, 3)).mean()
 
 
 class _LogLikelihood(ReferencePixelCNN):  # log p(x), which fit would maximise... by minimising it
+    diagnosis = "your loss is log p(x), to be maximised"
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         return -super().loss(x)
 
 
-pixelcnn_model = Build(
-    name="03 assignment · a PixelCNN of your own",
-    test=_test,
-    solution=ReferencePixelCNN,
-    wrong={"your model sees the pixel it predicts": _TypeBFirst,
-           "your model sees pixels to the right": _RightOfCentre,
-           "your mask does not survive new weights": _MaskedOnce,
-           "your loss is inf or nan when the model is confident": _ThroughProbabilities,
-           "your loss is log p(x), to be maximised": _LogLikelihood},
-    use=_use,
-    time_limit=900.0,  # it trains a model: about 20 s on 2 idle cores, a few minutes on a busy laptop
-)
+# it trains a model: about 20 s on 2 idle cores, a few minutes on a busy laptop
+pixelcnn_model = assignment("03 assignment · a PixelCNN of your own",
+                            test=_test, solution=ReferencePixelCNN, measured=_measured,
+                            mistakes=(_TypeBFirst, _RightOfCentre, _MaskedOnce, _ThroughProbabilities, _LogLikelihood))

@@ -29,7 +29,7 @@ from ..metrics import confident_share
 from ..models.vae import gaussian_log_prob, iwae_estimate
 from ..recipes import load_pretrained
 from ..train import fit
-from . import NOT_ANSWERED, Build
+from .assignments import Measured, assignment, build_model, without_relus
 from .vae_probes import LATENT_DIM, kl_per_digit, loss_problem, nll_per_digit, shape_problem
 
 NUM_EPOCHS, BATCH_SIZE, LR = 20, 128, 2e-3  # 1,260 Adam steps over the 8,000 shipped digits
@@ -122,72 +122,62 @@ def judge(measured: dict[str, float]) -> str | None:
     return None
 
 
-_last: dict[int, str] = {}  # id(answer) -> the numbers its last check measured, for `_use`
+_measured = Measured(f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits, D = {LATENT_DIM}")
 
 
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    if not callable(answer):
-        return f"pass your class itself (e.g. MyVAE), an nn.Module subclass; got {type(answer).__name__}"
     seed = int(torch.randint(2**31, (1,), generator=generator))
     with isolated_seed(seed), torch.enable_grad():  # the untrained model's weights, the loss's own draws
-        model = answer(LATENT_DIM)
-        if model is None:
-            return NOT_ANSWERED
-        if not isinstance(model, nn.Module):
-            return f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
-        x = load_binarized_test().x[torch.randperm(2000, generator=generator)[:64]]  # 64 test digits
-        problem = shape_problem(model, x[:8], generator) or loss_problem(model, x, generator)
+        model, problem = build_model(answer, LATENT_DIM, example="MyVAE")
+        if problem is None:
+            x = load_binarized_test().x[torch.randperm(2000, generator=generator)[:64]]  # 64 test digits
+            problem = shape_problem(model, x[:8], generator) or loss_problem(model, x, generator)
     if problem is not None:
         return problem
     measured = train_and_measure(answer, generator, progress=True)
-    _last[id(answer)] = (f"test -ELBO {measured['-ELBO']:.1f} nats per digit; on 500 of them your loss "
-                         f"{measured['their loss']:.1f} >= {measured['-IWAE']:.1f}, the IWAE-{IWAE_SAMPLES} estimate "
-                         f"of -log p(x); {measured['readable']:.0%} of 1,000 decoded prior samples read as digits "
-                         f"(trained in {measured['seconds']:.0f} s)")
+    _measured.keep(answer, f"test -ELBO {measured['-ELBO']:.1f} nats per digit; on 500 of them your loss "
+                           f"{measured['their loss']:.1f} >= {measured['-IWAE']:.1f}, the IWAE-{IWAE_SAMPLES} estimate "
+                           f"of -log p(x); {measured['readable']:.0%} of 1,000 decoded prior samples read as digits "
+                           f"(trained in {measured['seconds']:.0f} s)")
     return judge(measured)
 
 
-def _use(answer: Any) -> str:
-    return f"trained with `fit` for {NUM_EPOCHS} epochs on 8,000 digits, D = {LATENT_DIM}: {_last.pop(id(answer))}."
+def _variant(name: str, diagnosis: str, **methods: Any) -> type:
+    """The reference with one method written as students often get it wrong; `diagnosis`: what the
+    check says to it."""
+    return type(name, (ReferenceVAE,), {"diagnosis": diagnosis, **methods})
 
 
-def _variant(name: str, **methods: Any) -> type:
-    """The reference with one method written as students often get it wrong."""
-    return type(name, (ReferenceVAE,), methods)
-
-
-_ThroughProbabilities = _variant("ThroughProbabilities", recon=lambda self, logits, x: -(  # -inf in float32
-    x * torch.log(torch.sigmoid(logits)) + (1 - x) * torch.log(1 - torch.sigmoid(logits))).sum((1, 2, 3)))
-_ClampedProbabilities = _variant("ClampedProbabilities", recon=lambda self, logits, x:  # PyTorch clamps at -100
-                                 F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").sum((1, 2, 3)))
-_NoSampling = _variant("NoSampling", sample_z=lambda self, mu, logvar: mu)  # an autoencoder with a KL term
-_VarianceAsScale = _variant("VarianceAsScale", sample_z=lambda self, mu, logvar: mu + logvar.exp() * torch.randn_like(mu))
-_KLSubtracted = _variant("KLSubtracted", kl=lambda self, mu, logvar: -ReferenceVAE.kl(self, mu, logvar))
-_KLWithoutHalf = _variant("KLWithoutHalf", kl=lambda self, mu, logvar: 2 * ReferenceVAE.kl(self, mu, logvar))
-_MeanOverPixels = _variant("MeanOverPixels", recon=lambda self, logits, x: F.binary_cross_entropy_with_logits(logits, x))
-_SummedOverBatch = _variant("SummedOverBatch", loss=lambda self, x: len(x) * ReferenceVAE.loss(self, x))
+_ThroughProbabilities = _variant(  # -inf in float32
+    "ThroughProbabilities", "your loss is inf or nan when the decoder is confident", recon=lambda self, logits, x: -(
+        x * torch.log(torch.sigmoid(logits)) + (1 - x) * torch.log(1 - torch.sigmoid(logits))).sum((1, 2, 3)))
+_ClampedProbabilities = _variant(  # PyTorch clamps at -100
+    "ClampedProbabilities", "your loss is right at moderate logits but wrong at confident ones",
+    recon=lambda self, logits, x: F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").sum((1, 2, 3)))
+_NoSampling = _variant(  # an autoencoder with a KL term
+    "NoSampling", "your loss decodes z = mu, with no noise", sample_z=lambda self, mu, logvar: mu)
+_VarianceAsScale = _variant("VarianceAsScale", "you scaled the noise by exp(logvar), the variance",
+                            sample_z=lambda self, mu, logvar: mu + logvar.exp() * torch.randn_like(mu))
+_KLSubtracted = _variant("KLSubtracted", "the KL term is subtracted",
+                         kl=lambda self, mu, logvar: -ReferenceVAE.kl(self, mu, logvar))
+_KLWithoutHalf = _variant("KLWithoutHalf", "the KL term lacks its factor 1/2",
+                          kl=lambda self, mu, logvar: 2 * ReferenceVAE.kl(self, mu, logvar))
+_MeanOverPixels = _variant("MeanOverPixels", "your loss averages the reconstruction over the pixels",
+                           recon=lambda self, logits, x: F.binary_cross_entropy_with_logits(logits, x))
+_SummedOverBatch = _variant("SummedOverBatch", "your loss is summed over the batch",
+                            loss=lambda self, x: len(x) * ReferenceVAE.loss(self, x))
 
 
 class _NoNonlinearity(ReferenceVAE):  # every layer linear: a linear decoder, like probabilistic PCA
+    diagnosis = "your trained VAE's test -ELBO is"
+
     def __init__(self, latent_dim: int, hidden: int = 512):
         super().__init__(latent_dim, hidden)
-        self.encoder = nn.Sequential(*(m for m in self.encoder if not isinstance(m, nn.ReLU)))
-        self.decoder = nn.Sequential(*(m for m in self.decoder if not isinstance(m, nn.ReLU)))
+        self.encoder, self.decoder = without_relus(self.encoder), without_relus(self.decoder)
 
 
-vae_model = Build(
-    name="04 assignment · a VAE of your own",
-    test=_test,
-    solution=ReferenceVAE,
-    wrong={"your loss is inf or nan when the decoder is confident": _ThroughProbabilities,
-           "your loss is right at moderate logits but wrong at confident ones": _ClampedProbabilities,
-           "your loss decodes z = mu, with no noise": _NoSampling,
-           "you scaled the noise by exp(logvar), the variance": _VarianceAsScale,
-           "the KL term is subtracted": _KLSubtracted,
-           "the KL term lacks its factor 1/2": _KLWithoutHalf,
-           "your loss averages the reconstruction over the pixels": _MeanOverPixels,
-           "your loss is summed over the batch": _SummedOverBatch,
-           "your trained VAE's test -ELBO is": _NoNonlinearity},
-    use=_use,
-    time_limit=900.0,  # it trains a model: 10-25 s on 2 cores, a minute or two on a busy laptop
-)
+# it trains a model: 10-25 s on 2 cores, a minute or two on a busy laptop
+vae_model = assignment("04 assignment · a VAE of your own",
+                       test=_test, solution=ReferenceVAE, measured=_measured,
+                       mistakes=(_ThroughProbabilities, _ClampedProbabilities, _NoSampling, _VarianceAsScale, _KLSubtracted,
+                                 _KLWithoutHalf, _MeanOverPixels, _SummedOverBatch, _NoNonlinearity))

@@ -9,7 +9,6 @@ with gradients?) and knows the exact -ELBO of that z, at moderate logits and at 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 from torch import nn
@@ -17,15 +16,10 @@ from torch.nn import functional as F
 
 from ..models.vae import gaussian_log_prob
 from . import NOT_ANSWERED
+from .assignments import describe
 
 LATENT_DIM = 16  # D, as the shipped VAE
 PROBE_LOGVARS = (-4.0, 2.0)  # the probe's encoder gives each latent one of these: sigma 0.14 or 2.7
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__} of " + ", ".join(map(_describe, value))
-    return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 def nll_per_digit(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -51,7 +45,7 @@ def shape_problem(model: nn.Module, x: torch.Tensor, generator: torch.Generator)
     if not (isinstance(codes, (tuple, list)) and len(codes) == 2
             and all(isinstance(c, torch.Tensor) and c.shape == (b, LATENT_DIM) for c in codes)):
         return (f"`encode` should map {b} digits ({b}, 1, 28, 28) to two tensors, mu and logvar, each "
-                f"({b}, {LATENT_DIM}); got {_describe(codes)}")
+                f"({b}, {LATENT_DIM}); got {describe(codes, items=True)}")
     if all(c.min() >= 0 for c in codes):
         return ("your encoder's outputs are never negative: mu and logvar are any real numbers (no ReLU after "
                 "the last layer); with logvar >= 0 no code can be surer than the prior")
@@ -59,7 +53,7 @@ def shape_problem(model: nn.Module, x: torch.Tensor, generator: torch.Generator)
     if logits is None:
         return NOT_ANSWERED
     if not isinstance(logits, torch.Tensor) or logits.shape != (b, 1, 28, 28):
-        return f"`decode` should map codes ({b}, {LATENT_DIM}) to logits ({b}, 1, 28, 28); got {_describe(logits)}"
+        return f"`decode` should map codes ({b}, {LATENT_DIM}) to logits ({b}, 1, 28, 28); got {describe(logits, items=True)}"
     if logits.min() >= 0:
         return ("your decoder's outputs are never negative (all in [0, 1]: probabilities?): `decode` returns the "
                 "logits of p(x|z), any real numbers, and a black background needs negative ones (no sigmoid or "
@@ -68,7 +62,7 @@ def shape_problem(model: nn.Module, x: torch.Tensor, generator: torch.Generator)
     if loss is None:
         return NOT_ANSWERED
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-        return f"`loss(x)` should return one number (a scalar tensor: the mean over the batch), got {_describe(loss)}"
+        return f"`loss(x)` should return one number (a scalar tensor: the mean over the batch), got {describe(loss, items=True)}"
     model.zero_grad()
     loss.backward()
     silent = [name for name, p in model.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.any())]
@@ -83,7 +77,7 @@ def _sample_problem(decoded: list, mu: torch.Tensor, logvar: torch.Tensor) -> st
         return ("your loss never called self.decode: get mu, logvar from self.encode(x) and the logits from "
                 "self.decode(z) (the check swaps both for its own to test the loss)")
     if any(z.shape != mu.shape for z, _ in decoded):
-        return f"`loss` decoded codes of {_describe(decoded[0][0])}: decode one code z per digit, {tuple(mu.shape)}"
+        return f"`loss` decoded codes of {describe(decoded[0][0], items=True)}: decode one code z per digit, {tuple(mu.shape)}"
     z = torch.stack([z.detach() for z, _ in decoded])  # (calls, B, D)
     if torch.equal(z, mu.detach().expand_as(z)):
         return ("your loss decodes z = mu, with no noise: that is an autoencoder with a KL term, not a VAE. "
