@@ -3,6 +3,8 @@ own, a nearest-neighbour classifier on learned codes, and where the PCA subspace
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -29,13 +31,12 @@ def _tiny_pair(generator: torch.Generator, side: int, latent_dim: int) -> tuple[
     return encoder, decoder
 
 
-def _denoising_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _denoising_cases(generator: torch.Generator) -> Iterator[Case]:
     for b, side, d in ((sizes(generator, 3, 9), 28, 8), (sizes(generator, 10, 30), 6, 2), (1, 4, 3)):
         encoder, decoder = _tiny_pair(generator, side, d)
         x = torch.rand(b, 1, side, side, generator=generator)
         keep = (torch.rand(b, 1, side, side, generator=generator) > 0.3).float()
-        cases.append(Case(f"B = {b} images of {side}x{side}, code size {d}", (encoder, decoder, x, keep)))
+        yield Case(f"B = {b} images of {side}x{side}, code size {d}", (encoder, decoder, x, keep))
     # a confident decoder, as a trained one is on the background: logits of size 20 to 200
     encoder, decoder = _tiny_pair(generator, 4, 3)
     with torch.no_grad():
@@ -43,8 +44,7 @@ def _denoising_cases(generator: torch.Generator) -> list[Case]:
             p.mul_(200)
     x = torch.rand(5, 1, 4, 4, generator=generator)
     keep = (torch.rand(5, 1, 4, 4, generator=generator) > 0.3).float()
-    cases.append(Case("B = 5 images of 4x4, code size 3, a confident decoder", (encoder, decoder, x, keep)))
-    return cases
+    yield Case("B = 5 images of 4x4, code size 3, a confident decoder", (encoder, decoder, x, keep))
 
 
 def _denoising_loss(encoder: nn.Module, decoder: nn.Module, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
@@ -196,13 +196,11 @@ encoder_decoder = Build(
 # ---------------------------------------------------------------------------------------------
 
 
-def _nearest_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _nearest_cases(generator: torch.Generator) -> Iterator[Case]:
     for m, n, d in ((sizes(generator, 5, 30), 20, 8), (7, sizes(generator, 3, 12), 2), (40, 100, 32)):
-        cases.append(Case(f"{m} queries, {n} labelled points in {d}-D",
-                          (torch.randn(m, d, generator=generator), torch.randn(n, d, generator=generator),
-                           torch.randint(10, (n,), generator=generator))))
-    return cases
+        yield Case(f"{m} queries, {n} labelled points in {d}-D",
+                   (torch.randn(m, d, generator=generator), torch.randn(n, d, generator=generator),
+                    torch.randint(10, (n,), generator=generator)))
 
 
 def _nearest_labels(queries: torch.Tensor, labelled: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

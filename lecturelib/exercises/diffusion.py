@@ -4,6 +4,8 @@ model), and which half of a diffusion model is learned."""
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 from torch.nn import functional as F
 
@@ -29,13 +31,11 @@ def _noisy(x0: torch.Tensor, abar: torch.Tensor, noise: torch.Tensor) -> torch.T
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
 
-def _noisy_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _noisy_cases(generator: torch.Generator) -> Iterator[Case]:
     for shape in ((sizes(generator, 2, 9), 1, 28, 28), (sizes(generator, 20, 50), 2), (1, 3, 5, 5)):
         abar = torch.rand(shape[0], generator=generator) * 0.98 + 0.01
-        cases.append(Case(f"x_0 of shape {shape}, abar_t of shape ({shape[0]},)",
-                          (randn(generator, *shape), abar, randn(generator, *shape))))
-    return cases
+        yield Case(f"x_0 of shape {shape}, abar_t of shape ({shape[0]},)",
+                   (randn(generator, *shape), abar, randn(generator, *shape)))
 
 
 def _use_noisy(answer) -> str:
@@ -82,8 +82,7 @@ def _loss(predict, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, abar:
     return F.mse_loss(predict(_noisy(x0, abar[t], noise), t), noise)
 
 
-def _loss_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _loss_cases(generator: torch.Generator) -> Iterator[Case]:
     abar = Schedule(cosine_schedule(50)).abar
     for b in (sizes(generator, 3, 9), sizes(generator, 40, 80), 1):
         net = ToyNet()
@@ -91,9 +90,8 @@ def _loss_cases(generator: torch.Generator) -> list[Case]:
             for p in net.parameters():
                 p.copy_(0.3 * randn(generator, *p.shape))
         t = torch.randint(1, 51, (b,), generator=generator)
-        cases.append(Case(f"B = {b} points, steps t of shape ({b},)",
-                          (net, randn(generator, b, 2), t, randn(generator, b, 2), abar)))
-    return cases
+        yield Case(f"B = {b} points, steps t of shape ({b},)",
+                   (net, randn(generator, b, 2), t, randn(generator, b, 2), abar))
 
 
 @isolated_seed(0)  # the toy net's initial weights: the same on every run
@@ -151,13 +149,11 @@ def _ddim(x: torch.Tensor, eps: torch.Tensor, abar_t: float, abar_previous: floa
     return abar_previous ** 0.5 * x0 + (1 - abar_previous) ** 0.5 * eps
 
 
-def _ddim_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _ddim_cases(generator: torch.Generator) -> Iterator[Case]:
     for shape in ((sizes(generator, 2, 9), 1, 28, 28), (sizes(generator, 20, 50), 2), (1, 1, 4, 4)):
         low, high = sorted((torch.rand(2, generator=generator) * 0.9 + 0.05).tolist())
-        cases.append(Case(f"x_t of shape {shape}, abar_t = {low:.3f}, abar_previous = {high:.3f}",
-                          (randn(generator, *shape), randn(generator, *shape), low, high)))
-    return cases
+        yield Case(f"x_t of shape {shape}, abar_t = {low:.3f}, abar_previous = {high:.3f}",
+                   (randn(generator, *shape), randn(generator, *shape), low, high))
 
 
 @torch.no_grad()

@@ -4,176 +4,52 @@ and what it says at the end of a perfect game."""
 
 from __future__ import annotations
 
-import copy
-import functools
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch.nn import functional as F
 
-from ..config import isolated_seed
-from ..data import ring_centres, sample_ring
-from ..metrics import modes_covered
-from ..models.gan import (ToyDiscriminator, ToyGenerator, discriminator_step as reference_d_step,
-                          generator_step as reference_g_step, optimal_discriminator as reference_d_star)
-from ..train import fit_gan
-from . import Build, Case, Exercise, NOT_ANSWERED, Question, sizes
+from ..models.gan import (discriminator_step as reference_d_step, generator_step as reference_g_step,
+                          optimal_discriminator as reference_d_star)
+from . import Case, Exercise, Question, sizes
+from .gan_steps import reference_ring_modes, step_exercise
 
-# ---------------------------------------------------------------------------------------------
-# The two steps are tested the same way: run the student's step and the reference on identical
-# copies of a small game, compare what each player's parameters became, and when they differ,
-# find the usual mistake that reproduces the student's result.
-# ---------------------------------------------------------------------------------------------
-
-
-def _game(generator: torch.Generator, data_dim: int, latent_dim: int, batch: int):
-    """A small G and D with random weights, SGD optimizers, a real batch and noise."""
-    with isolated_seed(int(torch.randint(2**31, (1,), generator=generator))):  # the initial weights
-        G, D = ToyGenerator(latent_dim, data_dim, 16), ToyDiscriminator(data_dim, 16)
-    x_real = torch.randn(batch, data_dim, generator=generator) + 1.0
-    z = torch.randn(batch, latent_dim, generator=generator)
-    return G, D, x_real, z
-
-
-def _play(step: Callable, which: str, G, D, x_real, z, stale_grads: bool = True):
-    """Copies of the game, one `step` on them with fresh SGD optimizers; gradients left over from
-    an earlier step sit in every parameter (a missing zero_grad shows). Returns (G, D, result)."""
-    G, D = copy.deepcopy(G), copy.deepcopy(D)
-    opt_G, opt_D = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
-    if stale_grads:
-        for p in [*G.parameters(), *D.parameters()]:
-            p.grad = torch.full_like(p, 0.5)
-    if which == "D":
-        result = step(G, D, opt_D, x_real.clone(), z.clone())
-    else:
-        result = step(G, D, opt_G, z.clone())
-    return G, D, result
-
-
-def _flat(module) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in module.parameters()])
-
-
-def _test_step(answer, generator: torch.Generator, which: str, reference: Callable,
-               mistakes: dict[str, Callable]) -> str | None:
-    player, other = {"D": ("discriminator", "generator"), "G": ("generator", "discriminator")}[which]
-    pick = (lambda G, D: D) if which == "D" else (lambda G, D: G)  # the player this step trains
-    for number, (data_dim, latent_dim, batch) in enumerate(((2, 2, sizes(generator, 5, 40)), (1, 1, 8),
-                                                            (3, 2, 1)), 1):
-        where = f"case {number} of 3 ({batch} samples in {data_dim}-D)"
-        game = _game(generator, data_dim, latent_dim, batch)
-        G, D, result = _play(answer, which, *game)
-        if result is None:
-            return NOT_ANSWERED
-        G_ref, D_ref, loss = _play(reference, which, *game)
-        still, still_ref = (G, G_ref) if which == "D" else (D, D_ref)
-        if not torch.equal(_flat(still), _flat(still_ref)):
-            return (f"{where}: the {other} changed. Step only the optimizer you are given: it holds "
-                    f"the {player}'s parameters.")
-        if which == "D" and any(not torch.equal(p.grad, torch.full_like(p, 0.5)) for p in G.parameters()):
-            return (f"{where}: gradients flowed into the generator: the fakes should reach D cut off "
-                    f"from G's graph; the discriminator step trains D only.")
-        mover = _flat(pick(G, D))
-        if torch.allclose(mover, _flat(pick(G_ref, D_ref)), atol=1e-6):
-            if not isinstance(result, float) or abs(result - loss) > 1e-5 * max(1.0, abs(loss)):
-                return (f"{where}: the {player} was updated correctly, but the step should return "
-                        f"the loss as a float (loss.item()), {loss:.4f} here; got {result!r}.")
-            continue
-        for diagnosis, mistake in mistakes.items():
-            if torch.allclose(mover, _flat(pick(*_play(mistake, which, *game)[:2])), atol=1e-6):
-                return f"{where}: {diagnosis}"
-        if torch.equal(mover, _flat(pick(*game[:2]))):
-            if which == "G" and all(p.grad is None or not p.grad.any() for p in G.parameters()):
-                return (f"{where}: no gradient reached the generator: in its step, the gradient must "
-                        f"flow from D's verdict back through D into G.")
-            return f"{where}: the {player}'s parameters did not change: call optimizer.step()."
-        return (f"{where}: after your step the {player}'s parameters differ from the expected ones "
-                f"by up to {(mover - _flat(pick(G_ref, D_ref))).abs().max():.3g}. Hint: zero the "
-                f"gradients, compute the loss, backward, step; the {other} is not trained here.")
-    return None
-
-
-_RUN_TO_RUN = ("A single run at this point of training covers 6 to 8 modes, and rounding differences "
-               "between two correct steps change the run: compare the right panel of the mode-collapse "
-               "figure, not the two numbers.")
-
-
-@functools.lru_cache(maxsize=None)
-def reference_ring_modes() -> int:
-    """Modes covered at the end of the balanced ring game of notebook 05 (seed 0), played with
-    lecturelib's own steps and no snapshots (deterministic: computed once). Notebook 05 prints it
-    next to its own runs, whose snapshots draw noise from the global generator in between."""
-    return _ring_run(None, None)
-
-
-@isolated_seed(0)  # weights, real samples and noise all come from the (restored) global generator
-def _ring_run(d_step: Callable | None, g_step: Callable | None, steps: int = 1500) -> int:
-    """The balanced ring game of notebook 05 (seed 0), with the given steps; modes covered at the end."""
-    G, D = ToyGenerator(2, 2, 128), ToyDiscriminator(2, 128)
-    fit_gan(G, D, lambda: sample_ring(128), lambda n: torch.randn(n, 2), num_steps=steps, lr=2e-3,
-            progress=False, d_step=d_step, g_step=g_step)
-    with torch.no_grad():
-        return modes_covered(G(torch.randn(1000, 2, generator=torch.Generator().manual_seed(1))), ring_centres())
-
+__all__ = ["discriminator_step", "generator_step", "optimal_discriminator", "perfect_game", "reference_ring_modes"]
 
 # ---------------------------------------------------------------------------------------------
 # 05.1 · the discriminator step
 # ---------------------------------------------------------------------------------------------
 
 
-def _d_step_labels_swapped(G, D, optimizer, x_real, z):
-    x_fake = G(z).detach()
-    loss = F.binary_cross_entropy_with_logits(D(x_real), torch.zeros(len(x_real))) + \
-        F.binary_cross_entropy_with_logits(D(x_fake), torch.ones(len(x_fake)))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _d_step_with(loss_of_logits: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], zero: bool = True,
+                 ascend: bool = False, detach: bool = True):
+    """A discriminator step as students write it, from the loss of (real_logits, fake_logits)."""
+    def step(G, D, optimizer, x_real, z):
+        x_fake = G(z).detach() if detach else G(z)
+        loss = loss_of_logits(D(x_real), D(x_fake))
+        if zero:
+            optimizer.zero_grad()
+        (-loss if ascend else loss).backward()
+        optimizer.step()
+        return loss.item()
+    return step
 
 
-def _d_step_no_zero_grad(G, D, optimizer, x_real, z):
-    loss = F.binary_cross_entropy_with_logits(D(x_real), torch.ones(len(x_real))) + \
-        F.binary_cross_entropy_with_logits(D(G(z).detach()), torch.zeros(len(z)))
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def _d_step_fake_term_only(G, D, optimizer, x_real, z):
-    loss = F.binary_cross_entropy_with_logits(D(G(z).detach()), torch.zeros(len(z)))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def _d_step_ascending(G, D, optimizer, x_real, z):
-    loss = F.binary_cross_entropy_with_logits(D(x_real), torch.ones(len(x_real))) + \
-        F.binary_cross_entropy_with_logits(D(G(z).detach()), torch.zeros(len(z)))
-    optimizer.zero_grad()
-    (-loss).backward()
-    optimizer.step()
-    return loss.item()
+def _bce(real_target: float):
+    """The cross-entropy with real samples labelled `real_target`, fakes the other label."""
+    return lambda real, fake: (F.binary_cross_entropy_with_logits(real, torch.full_like(real, real_target))
+                               + F.binary_cross_entropy_with_logits(fake, torch.full_like(fake, 1 - real_target)))
 
 
 _D_MISTAKES = {
-    "real and fake targets are swapped: real digits get target 1, fakes 0.": _d_step_labels_swapped,
+    "real and fake targets are swapped: real digits get target 1, fakes 0.": _d_step_with(_bce(0.0)),
     "the gradients of the previous step were not cleared: call optimizer.zero_grad() before "
-    "backward().": _d_step_no_zero_grad,
+    "backward().": _d_step_with(_bce(1.0), zero=False),
     "the real term is missing: D must learn to say 1 on real samples as well as 0 on fakes.":
-        _d_step_fake_term_only,
+        _d_step_with(lambda real, fake: F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))),
     "D climbed its loss: minimise the cross-entropy (backward on the loss, not on its negative).":
-        _d_step_ascending,
+        _d_step_with(_bce(1.0), ascend=True),
 }
-
-
-def _d_step_not_detached(G, D, optimizer, x_real, z):
-    loss = F.binary_cross_entropy_with_logits(D(x_real), torch.ones(len(x_real))) + \
-        F.binary_cross_entropy_with_logits(D(G(z)), torch.zeros(len(z)))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
 
 
 def _d_step_solution(G, D, optimizer, x_real, z):
@@ -188,22 +64,11 @@ def _d_step_solution(G, D, optimizer, x_real, z):
     return loss.item()
 
 
-def _use_d_step(answer) -> str:
-    ours, yours = reference_ring_modes(), _ring_run(answer, None)
-    return (f"train.fit_gan with your discriminator step on the ring of 8 Gaussians (balanced rates, "
-            f"1,500 steps, seed 0): the generator covers {yours} of 8 modes at the end "
-            f"(lecturelib's own step: {ours}). {_RUN_TO_RUN}")
-
-
-discriminator_step = Build(
-    name="05.1 · the discriminator step",
-    test=lambda answer, g: _test_step(answer, g, "D", reference_d_step, _D_MISTAKES),
-    solution=_d_step_solution,
-    wrong={diagnosis[:40]: mistake for diagnosis, mistake in _D_MISTAKES.items()}
-    | {"did not change: call optimizer.step()": lambda G, D, opt, x, z: 0.0,
-       "gradients flowed into the generator": _d_step_not_detached},
-    use=_use_d_step,
-)
+discriminator_step = step_exercise(
+    "05.1 · the discriminator step", "D", reference_d_step, _d_step_solution, _D_MISTAKES,
+    also_wrong={"did not change: call optimizer.step()": lambda G, D, opt, x, z: 0.0,
+                "gradients flowed into the generator": _d_step_with(_bce(1.0), detach=False)},
+    covered="the generator covers {yours} of 8 modes at the end")
 
 # ---------------------------------------------------------------------------------------------
 # 05.2 · the non-saturating generator step
@@ -241,34 +106,22 @@ def _g_step_detached(G, D, optimizer, z):
     return loss.item()
 
 
-def _use_g_step(answer) -> str:
-    ours, yours = reference_ring_modes(), _ring_run(None, answer)
-    return (f"train.fit_gan with your generator step on the ring of 8 Gaussians (balanced rates, "
-            f"1,500 steps, seed 0): {yours} of 8 modes covered at the end (lecturelib's own step: "
-            f"{ours}). {_RUN_TO_RUN}")
-
-
-generator_step = Build(
-    name="05.2 · the non-saturating generator step",
-    test=lambda answer, g: _test_step(answer, g, "G", reference_g_step, _G_MISTAKES),
-    solution=_g_step_with(lambda l: F.binary_cross_entropy_with_logits(l, torch.ones_like(l))),
-    wrong={diagnosis[:40]: mistake for diagnosis, mistake in _G_MISTAKES.items()}
-    | {"no gradient reached the generator": _g_step_detached},
-    use=_use_g_step,
-)
+generator_step = step_exercise(
+    "05.2 · the non-saturating generator step", "G", reference_g_step,
+    _g_step_with(lambda l: F.binary_cross_entropy_with_logits(l, torch.ones_like(l))), _G_MISTAKES,
+    also_wrong={"no gradient reached the generator": _g_step_detached},
+    covered="{yours} of 8 modes covered at the end")
 
 # ---------------------------------------------------------------------------------------------
 # 05.3 · the optimal discriminator
 # ---------------------------------------------------------------------------------------------
 
 
-def _d_star_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _d_star_cases(generator: torch.Generator) -> Iterator[Case]:
     for n in (sizes(generator, 5, 50), 1, 300):
         p_data = torch.rand(n, generator=generator) * 2
         p_g = torch.rand(n, generator=generator) * 2
-        cases.append(Case(f"{n} points", (p_data, p_g)))
-    return cases
+        yield Case(f"{n} points", (p_data, p_g))
 
 
 def _use_d_star(answer, p_data: torch.Tensor | None = None, p_g: torch.Tensor | None = None,

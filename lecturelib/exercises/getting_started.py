@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from typing import Iterator
+
 import torch
 
 from ..data import load_binarized_test, load_digits
@@ -52,13 +54,11 @@ bits_per_dim = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _probability_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _probability_cases(generator: torch.Generator) -> Iterator[Case]:
     for n, (h, w) in ((50, (28, 28)), (7, (5, 3)), (300, (4, 4))):
         grey = torch.rand(n, 1, h, w, generator=generator)
         grey[:, :, 0, 0] = 0  # a pixel never on: the clip matters
-        cases.append(Case(f"{n} images of {h}x{w}", (grey,)))
-    return cases
+        yield Case(f"{n} images of {h}x{w}", (grey,))
 
 
 def _reference_probabilities(x_train: torch.Tensor) -> torch.Tensor:
@@ -96,13 +96,11 @@ pixel_probabilities = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _shared_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _shared_cases(generator: torch.Generator) -> Iterator[Case]:
     for n_train, n_test, side in ((200, 30, 28), (40, 9, 6), (500, 3, 4)):
         grey = torch.rand(n_train, 1, side, side, generator=generator) ** 3
         binary = torch.bernoulli(torch.rand(n_test, 1, side, side, generator=generator) ** 3, generator=generator)
-        cases.append(Case(f"{n_train} training, {n_test} test images of {side}x{side}", (grey, binary)))
-    return cases
+        yield Case(f"{n_train} training, {n_test} test images of {side}x{side}", (grey, binary))
 
 
 def _shared_nll(x_train: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:

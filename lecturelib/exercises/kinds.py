@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import torch
 
@@ -20,7 +20,7 @@ class Exercise:
 
     name: str  # "01.2 · the E-step"
     reference: Callable[..., Any]  # lecturelib's own version of the idea
-    cases: Callable[[torch.Generator], Sequence[Case]]  # fresh inputs of several shapes
+    cases: Callable[[torch.Generator], Iterable[Case]]  # fresh inputs of several shapes (a list, or yielded)
     mistakes: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)  # diagnosis -> wrong answer
     hint: str = ""  # said when the answer is wrong in a way no listed mistake explains
     use: Callable[..., str] | None = None  # use(answer, **context): a correct answer put to work
@@ -41,7 +41,7 @@ class Exercise:
         if not callable(answer):
             return Verdict("wrong", f"[x] {title}: expected a function, got {type(answer).__name__}.")
         seed = case_seed() if self.seed is None else self.seed
-        cases = self.cases(torch.Generator().manual_seed(seed))
+        cases = list(self.cases(torch.Generator().manual_seed(seed)))
         for number, case in enumerate(cases, 1):
             where = f"case {number} of {len(cases)} ({case.label}, drawn with {SEED_VARIABLE}={seed})"
             try:

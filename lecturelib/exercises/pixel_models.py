@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from typing import Callable, Iterator
+
 import torch
 
 from ..config import isolated_seed
@@ -79,14 +81,12 @@ causal_mask = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _sample_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _sample_cases(generator: torch.Generator) -> Iterator[Case]:
     for n, (h, w) in ((3, (5, 5)), (2, (4, 6)), (5, (3, 3))):
         with isolated_seed(int(torch.randint(1000, (1,), generator=generator))):  # the initial weights
             model = PixelCNN(PixelCNNConfig(channels=4, num_blocks=1, head_channels=4)).eval()
         uniform = torch.rand(n, h * w, generator=generator)
-        cases.append(Case(f"{n} images of {h}x{w} from a small random PixelCNN", (model.logits, uniform, (h, w))))
-    return cases
+        yield Case(f"{n} images of {h}x{w} from a small random PixelCNN", (model.logits, uniform, (h, w)))
 
 
 def _reference_sample(logits_fn, uniform: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
@@ -94,14 +94,21 @@ def _reference_sample(logits_fn, uniform: torch.Tensor, shape: tuple[int, int]) 
         return sample_pixel_by_pixel(logits_fn, torch.zeros(len(uniform), 1, *shape), uniform).x
 
 
-def _column_major(logits_fn, uniform, shape):
-    h, w = shape
-    x = torch.zeros(len(uniform), 1, h, w)
-    with torch.no_grad():
-        for i in range(h * w):
-            col, row = divmod(i, h)
-            x[:, 0, row, col] = (uniform[:, i] < torch.sigmoid(logits_fn(x)[:, 0, row, col])).float()
-    return x
+def _pixel_loop(position: Callable[[int, int, int], tuple[int, int]], probability: Callable):
+    """A sampling loop as students write it: pixel i of an h x w image at `position(i, h, w)`, its
+    coin with `probability(logit)`."""
+    def sample(logits_fn, uniform, shape):
+        h, w = shape
+        x = torch.zeros(len(uniform), 1, h, w)
+        with torch.no_grad():
+            for i in range(h * w):
+                row, col = position(i, h, w)
+                x[:, 0, row, col] = (uniform[:, i] < probability(logits_fn(x)[:, 0, row, col])).float()
+        return x
+    return sample
+
+
+_column_major = _pixel_loop(lambda i, h, w: divmod(i, h)[::-1], torch.sigmoid)  # (row, col) from col, row
 
 
 def _inverted_coin(logits_fn, uniform, shape):
@@ -109,14 +116,7 @@ def _inverted_coin(logits_fn, uniform, shape):
         return sample_pixel_by_pixel(logits_fn, torch.zeros(len(uniform), 1, *shape), 1 - uniform).x
 
 
-def _logit_as_probability(logits_fn, uniform, shape):
-    h, w = shape
-    x = torch.zeros(len(uniform), 1, h, w)
-    with torch.no_grad():
-        for i in range(h * w):
-            row, col = divmod(i, w)
-            x[:, 0, row, col] = (uniform[:, i] < logits_fn(x)[:, 0, row, col]).float()
-    return x
+_logit_as_probability = _pixel_loop(lambda i, h, w: divmod(i, w), lambda logit: logit)  # no sigmoid
 
 
 def _use_sample(answer) -> str:
@@ -155,18 +155,16 @@ sample_loop = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _log_prob_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _log_prob_cases(generator: torch.Generator) -> Iterator[Case]:
     for b, (h, w) in ((4, (28, 28)), (9, (5, 7)), (1, (3, 3))):
         logits = torch.randn(b, 1, h, w, generator=generator) * 3
         x = torch.bernoulli(torch.full((b, 1, h, w), 0.3), generator=generator)
-        cases.append(Case(f"{b} images of {h}x{w}", (logits, x)))
+        yield Case(f"{b} images of {h}x{w}", (logits, x))
     # confident logits, as a trained model gives them: in float32, 1 - sigmoid(20) is 0
     size = 20 + 100 * torch.rand(3, 1, 4, 4, generator=generator)
     logits = torch.randn(3, 1, 4, 4, generator=generator).sign() * size
     x = torch.bernoulli(torch.full((3, 1, 4, 4), 0.5), generator=generator)
-    cases.append(Case("3 images of 4x4 with logits of size 20 to 120", (logits, x)))
-    return cases
+    yield Case("3 images of 4x4 with logits of size 20 to 120", (logits, x))
 
 
 def _log_of_sigmoid(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

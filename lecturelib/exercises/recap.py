@@ -3,7 +3,7 @@ and the price of sequential sampling read from it."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import torch
 
@@ -58,14 +58,12 @@ class _Row(NamedTuple):
     test_nll: float | None
 
 
-def _rank_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _rank_cases(generator: torch.Generator) -> Iterator[Case]:
     for n in (sizes(generator, 4, 9), 2, 12):
         nll = (80 + 100 * torch.rand(n, generator=generator)).tolist()
         missing = torch.rand(n, generator=generator) < 0.3
         rows = [_Row(f"model {chr(65 + i)}", None if missing[i] else round(v, 2)) for i, v in enumerate(nll)]
-        cases.append(Case(f"{n} rows, {int(missing.sum())} without a likelihood", (rows,)))
-    return cases
+        yield Case(f"{n} rows, {int(missing.sum())} without a likelihood", (rows,))
 
 
 def _ranking(rows) -> list[str]:

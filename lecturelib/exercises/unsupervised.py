@@ -3,6 +3,8 @@ on held-out points, and where the VAE sits among density models."""
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 
 from ..data import load_digits, sample_moons, sample_toy_1d, toy_1d_log_prob
@@ -14,14 +16,12 @@ from . import Case, Exercise, Question, sizes
 # ---------------------------------------------------------------------------------------------
 
 
-def _assign_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _assign_cases(generator: torch.Generator) -> Iterator[Case]:
     for _ in range(3):
         n, k, d = sizes(generator, 20, 60), sizes(generator, 2, 6), sizes(generator, 2, 5)
         x = torch.randn(n, d, generator=generator)
         centers = torch.randn(k, d, generator=generator)
-        cases.append(Case(f"N = {n} points, K = {k} centres, D = {d}", (x, centers)))
-    return cases
+        yield Case(f"N = {n} points, K = {k} centres, D = {d}", (x, centers))
 
 
 def _reference_assign(x: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
@@ -71,16 +71,14 @@ def _random_mixture(generator: torch.Generator, k: int, d: int) -> GaussianMixtu
     return GaussianMixture(weights / weights.sum(), torch.randn(k, d, generator=generator) * 2, covariances)
 
 
-def _e_step_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _e_step_cases(generator: torch.Generator) -> Iterator[Case]:
     for _ in range(3):
         n, k, d = sizes(generator, 20, 50), sizes(generator, 2, 5), sizes(generator, 1, 3)
-        cases.append(Case(f"N = {n}, K = {k}, D = {d}",
-                          (_random_mixture(generator, k, d), torch.randn(n, d, generator=generator) * 2)))
+        yield Case(f"N = {n}, K = {k}, D = {d}",
+                   (_random_mixture(generator, k, d), torch.randn(n, d, generator=generator) * 2))
     # points far from every component, as outliers are: their densities are e^-1000, 0 in float32
-    cases.append(Case("N = 10 points about 40 away from K = 3 components, D = 2",
-                      (_random_mixture(generator, 3, 2), torch.randn(10, 2, generator=generator) * 5 + 40)))
-    return cases
+    yield Case("N = 10 points about 40 away from K = 3 components, D = 2",
+               (_random_mixture(generator, 3, 2), torch.randn(10, 2, generator=generator) * 5 + 40))
 
 
 def _log_densities(mixture: GaussianMixture, x: torch.Tensor) -> torch.Tensor:

@@ -3,6 +3,8 @@ VAE), the IWAE estimate from log-weights, and which way the ELBO bounds the like
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 from torch.nn import functional as F
 
@@ -95,19 +97,17 @@ reparameterize = Build(
 # ---------------------------------------------------------------------------------------------
 
 
-def _elbo_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _elbo_cases(generator: torch.Generator) -> Iterator[Case]:
     for b, side, d in ((sizes(generator, 2, 9), 28, 16), (sizes(generator, 10, 40), 5, 3), (1, 4, 2)):
         logits = 3 * randn(generator, b, 1, side, side)
         x = torch.bernoulli(torch.rand(b, 1, side, side, generator=generator), generator=generator)
-        cases.append(Case(f"B = {b} images of {side}x{side}, D = {d}",
-                          (logits, x, randn(generator, b, d), randn(generator, b, d))))
+        yield Case(f"B = {b} images of {side}x{side}, D = {d}",
+                   (logits, x, randn(generator, b, d), randn(generator, b, d)))
     # confident logits, as a trained decoder gives them: in float32, 1 - sigmoid(20) is 0
     size = 20 + 100 * torch.rand(3, 1, 4, 4, generator=generator)
     x = torch.bernoulli(torch.full((3, 1, 4, 4), 0.5), generator=generator)
-    cases.append(Case("B = 3 images of 4x4 with logits of size 20 to 120, D = 2",
-                      (randn(generator, 3, 1, 4, 4).sign() * size, x, randn(generator, 3, 2), randn(generator, 3, 2))))
-    return cases
+    yield Case("B = 3 images of 4x4 with logits of size 20 to 120, D = 2",
+               (randn(generator, 3, 1, 4, 4).sign() * size, x, randn(generator, 3, 2), randn(generator, 3, 2)))
 
 
 def _reference_elbo(logits, x, mu, logvar):
@@ -188,19 +188,17 @@ negative_elbo = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _iwae_cases(generator: torch.Generator) -> list[Case]:
-    cases = []
+def _iwae_cases(generator: torch.Generator) -> Iterator[Case]:
     for k, b, centre in ((sizes(generator, 20, 60), sizes(generator, 2, 9), -150.0), (1, 5, -90.0),
                          (7, 1, -3.0), (100, 3, -120.0)):
-        cases.append(Case(f"k = {k} samples of B = {b} digits, log-weights near {centre:.0f}",
-                          (centre + 3 * randn(generator, k, b),)))
+        yield Case(f"k = {k} samples of B = {b} digits, log-weights near {centre:.0f}",
+                   (centre + 3 * randn(generator, k, b),))
     # digits far apart, as a batch of easy and hard digits is: one max for the whole batch
     # leaves exp(-400) = 0 for the hard ones; each digit needs its own
     for k in (1, 50):
         centres = torch.tensor([-300.0, -350.0, -700.0, -1000.0])
-        cases.append(Case(f"k = {k} samples of B = 4 digits, log-weights near -300, -350, -700, -1000",
-                          (centres + 3 * randn(generator, k, 4),)))
-    return cases
+        yield Case(f"k = {k} samples of B = 4 digits, log-weights near -300, -350, -700, -1000",
+                   (centres + 3 * randn(generator, k, 4),))
 
 
 def _one_max_for_the_batch(log_w: torch.Tensor) -> torch.Tensor:
