@@ -90,6 +90,32 @@ LAYERS = ["config", "data", "density", "models", "metrics", "train", "checkpoint
           "recap", "plot", "widgets", "exercises"]  # the order of lecturelib/__init__.py's map
 
 
+def test_the_module_map_names_every_file_and_only_files():
+    """lecturelib/__init__.py's map matches the tree: every file is named (a package's __init__ by
+    its layer, `lecturelib.NAME`; any other file by its path, e.g. `recipes/samples.py`), and every
+    path the map names exists."""
+    import re
+
+    documented = (ROOT / "lecturelib" / "__init__.py").read_text()
+    named = set(re.findall(r"\b((?:[a-z_]+/)+[a-z_]+\.py)\b", documented))
+    named |= {path + "__init__.py" for path in re.findall(r"\b((?:[a-z_]+/)+)(?![a-z_])", documented)}
+    named = {path for path in named if not path.startswith(("lecturelib/", "tests/"))}  # the prose's
+    missing = []
+    for path in sorted((ROOT / "lecturelib").rglob("*.py")):
+        rel = path.relative_to(ROOT / "lecturelib").as_posix()
+        if rel in ("__init__.py", "__main__.py"):
+            continue
+        layer = rel.split("/")[0].removesuffix(".py")
+        if rel in (f"{layer}.py", f"{layer}/__init__.py"):
+            if f"lecturelib.{layer} " not in documented:
+                missing.append(rel)
+        elif rel not in named:
+            missing.append(rel)
+    assert not missing, f"files the module map of lecturelib/__init__.py does not name: {missing}"
+    stale = [rel for rel in named if not (ROOT / "lecturelib" / rel).exists()]
+    assert not stale, f"the module map names files that do not exist: {stale}"
+
+
 def test_lecturelib_imports_point_one_way():
     """A module imports only from modules above it in the module map (within `models` and
     `exercises`, files import their siblings freely, never a later layer); no lazy imports."""
