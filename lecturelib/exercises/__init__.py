@@ -22,7 +22,9 @@ top to bottom; it leaves torch's global generator as it was, and stops after TIM
 
 The machinery: harness.py (how one check runs: verdict, seed, time limit, the global generator
 kept), compare.py (an answer against the right one, within a tolerance), kinds.py (Exercise, Build,
-Question).
+Question). What every whole-model assignment (*_model.py) shares is in assignments.py; the probes
+of an assignment, run before it trains, in logit_probes.py (02, 03), vae_probes.py, gan_probes.py;
+how notebook 05's two step exercises are judged, in gan_steps.py.
 """
 
 from .compare import check, compare, numeric_verdict
