@@ -198,16 +198,4 @@ ddim_step = Exercise(
 # 06.4 · a diffusion model as a VAE: which half learns?
 # ---------------------------------------------------------------------------------------------
 
-learned_half = Question(
-    name="06.4 · which half is learned",
-    choices=("encoder", "decoder", "both"),
-    answer="decoder",
-    replies={
-        "encoder": "the encoder q(x_t | x_{t-1}) adds noise with the fixed betas of the schedule: nothing "
-                   "in it is trained. What is learned runs the other way.",
-        "both": "a VAE learns both, but here the encoder is the fixed noising process (betas of the "
-                "schedule, no parameters): only the way back is learned.",
-    },
-    why="The encoder is the fixed noising process; the network eps_theta is the decoder, "
-        "p(x_{t-1} | x_t), shared across all T latent layers.",
-)
+learned_half = Question.load("06.4")  # its text: questions.json

@@ -153,17 +153,4 @@ optimal_discriminator = Exercise(
 # 05.4 · the end of a perfect game
 # ---------------------------------------------------------------------------------------------
 
-perfect_game = Question(
-    name="05.4 · D* when the generator is perfect",
-    choices=("0", "0.5", "1", "it depends on x"),
-    answer="0.5",
-    replies={
-        "0": "D* = p_data / (p_data + p_g); with p_g = p_data that is p / 2p, for every x.",
-        "1": "D* = 1 would mean 'surely real'; but a perfect generator's samples are "
-             "indistinguishable from real ones.",
-        "it depends on x": "p_data(x) varies with x, but with p_g = p_data the ratio "
-                           "p_data / (p_data + p_g) is the same at every x.",
-    },
-    why="with p_g = p_data, D* = 1/2 everywhere: the discriminator can do no better than a coin, "
-        "and V(D*, G) = -log 4, the minimum of the game (Goodfellow et al. 2014, Thm. 1).",
-)
+perfect_game = Question.load("05.4")  # its text: questions.json

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import json
+from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import torch
@@ -118,6 +121,17 @@ class Question:
     replies: Mapping[str, str] = dataclasses.field(default_factory=dict)  # wrong choice -> why not
     why: str = ""  # said with a right answer
 
+    def __post_init__(self):
+        if self.answer not in self.choices or not set(self.replies) <= set(self.choices) - {self.answer}:
+            raise ValueError(f"question {self.name!r}: the answer must be a choice, and replies are for "
+                             "the other choices")
+
+    @classmethod
+    def load(cls, key: str) -> Question:
+        """The question numbered `key` (e.g. "06.4"), its words read from questions.json beside
+        this file: conceptual questions are text, kept out of the code."""
+        return cls(**_questions()[key])
+
     def examples(self) -> tuple[str, Mapping[str, str]]:
         return self.answer, {reply: choice for choice, reply in self.replies.items()}
 
@@ -136,3 +150,9 @@ class Question:
 
     def __call__(self, answer: str | None, *, require: bool = False) -> None:
         report(self.verdict(answer), require)
+
+
+@functools.cache
+def _questions() -> dict[str, dict[str, Any]]:
+    table = json.loads(resources.files(__package__).joinpath("questions.json").read_text(encoding="utf-8"))
+    return {key: {**fields, "choices": tuple(fields["choices"])} for key, fields in table.items()}

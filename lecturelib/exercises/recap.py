@@ -9,44 +9,14 @@ import torch
 
 from . import Case, Exercise, Question, numeric_verdict, sizes
 
-BRANCHES = ("fully visible belief net", "change of variables", "variational", "Markov chain", "direct")
-
 # ---------------------------------------------------------------------------------------------
 # 07.1 and 07.2 · place a model in the tree
 # ---------------------------------------------------------------------------------------------
 
-realnvp_branch = Question(
-    name="07.1 · RealNVP's branch",
-    choices=BRANCHES,
-    answer="change of variables",
-    replies={
-        "fully visible belief net": "a fully visible belief net factorises p(x) pixel by pixel with the "
-                                    "chain rule; RealNVP maps the whole image through one invertible function.",
-        "variational": "RealNVP needs no bound: the change-of-variables formula gives log p(x) exactly.",
-        "Markov chain": "no chain is run: one pass of f gives log p(x), one pass of its inverse a sample.",
-        "direct": "a direct implicit model (a GAN) gives samples only; RealNVP also gives log p(x) exactly.",
-    },
-    why="an invertible f with a cheap Jacobian determinant: exact log p(x) (explicit, tractable) and "
-        "one-pass sampling through f's inverse.",
-)
+realnvp_branch = Question.load("07.1")  # its text: questions.json
 
-diffusion_branch = Question(
-    name="07.2 · a diffusion model's branch",
-    choices=BRANCHES,
-    answer="variational",
-    replies={
-        "Markov chain": "it samples by running a chain of denoising steps, but the tree sorts by the "
-                        "density: it is trained with a variational bound on log p(x), like the VAE.",
-        "fully visible belief net": "it does not factorise p(x) over pixels; its latent variables are "
-                                    "the noisy images x_1 .. x_T.",
-        "change of variables": "its denoising steps are not an invertible map with a Jacobian: "
-                               "log p(x) is bounded, not computed exactly.",
-        "direct": "it writes p(x) down (as a latent variable model) and bounds it; a direct implicit "
-                  "model offers samples only.",
-    },
-    why="a latent variable model whose encoder is fixed (add noise step by step) and whose decoder "
-        "learns to remove it; trained with the ELBO: explicit, approximate, variational.",
-)
+diffusion_branch = Question.load("07.2")  # its text: questions.json
+BRANCHES = realnvp_branch.choices  # the five leaves of notebook 07's tree a model can sit on
 
 # ---------------------------------------------------------------------------------------------
 # 07.3 · rank by a column

@@ -174,16 +174,4 @@ best_bandwidth = Exercise(
 # 01.4 · where does the VAE sit?
 # ---------------------------------------------------------------------------------------------
 
-vae_density = Question(
-    name="01.4 · what kind of density model is a VAE?",
-    choices=("explicit, tractable", "explicit, approximate", "implicit"),
-    answer="explicit, approximate",
-    replies={
-        "explicit, tractable": "a VAE defines p(x) = integral of p(z) p(x|z) dz, but that integral "
-                               "through a network has no closed form: we can only bound it (the ELBO) "
-                               "or estimate it (notebook 04).",
-        "implicit": "a VAE does write p(x) down (an integral over its latent code), and trains on a "
-                    "bound of log p(x); an implicit model offers samples only, like a GAN.",
-    },
-    why="p(x) is defined but intractable; the VAE is trained by maximising a lower bound on log p(x).",
-)
+vae_density = Question.load("01.4")  # its text: questions.json

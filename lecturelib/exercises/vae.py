@@ -245,16 +245,4 @@ iwae = Exercise(
 # 04.4 · which way does the bound go?
 # ---------------------------------------------------------------------------------------------
 
-bound_direction = Question(
-    name="04.4 · -ELBO against -log p(x)",
-    choices=("upper bound", "lower bound", "neither"),
-    answer="upper bound",
-    replies={
-        "lower bound": "the ELBO is a lower bound on log p(x); negating flips the inequality, so "
-                       "-ELBO >= -log p(x): the loss we report overstates the model's NLL.",
-        "neither": "log p(x) = ELBO + KL(q || posterior), and a KL is never negative: the ELBO is "
-                   "always below log p(x), for every digit.",
-    },
-    why="-ELBO >= -log p(x): a VAE's reported NLL is pessimistic, by the KL from q to the true "
-        "posterior, which is why IWAE-k (tighter) is the number to compare with an exact NLL.",
-)
+bound_direction = Question.load("04.4")  # its text: questions.json
