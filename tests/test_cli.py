@@ -33,34 +33,49 @@ def test_train_writes_a_checkpoint_that_loads_and_records_how_it_was_made(tmp_pa
     assert "autoencoder_z2: test_squared_error = " in result.stdout
 
 
-def test_list_and_bad_arguments():
-    listed = run("--list")
-    assert listed.returncode == 0 and "pixelcnn" in listed.stdout and "epochs" in listed.stdout
-    unknown = run("no_such_model")
-    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
-    zero = run("vae", "--epochs", "0")
-    assert zero.returncode == 2 and "--epochs must be at least 1" in zero.stderr
+def call(*args: str, capsys) -> tuple[int, str, str]:
+    """The command line in this process (`python -m lecturelib ...`): exit code, stdout, stderr.
+    The processes above show the module commands start; argument handling needs no new process."""
+    from lecturelib.__main__ import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as stop:
+        code = stop.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_training_refuses_to_overwrite_a_shipped_checkpoint_unless_asked():
+def test_list_and_bad_arguments(capsys):
+    code, out, _ = call("train", "--list", capsys=capsys)
+    assert code == 0 and "pixelcnn" in out and "epochs" in out
+    code, _, err = call("train", "no_such_model", capsys=capsys)
+    assert code == 2 and "invalid choice" in err
+    code, _, err = call("train", "vae", "--epochs", "0", capsys=capsys)
+    assert code == 2 and "--epochs must be at least 1" in err
+
+
+def test_training_refuses_to_overwrite_a_shipped_checkpoint_unless_asked(capsys):
     before = (ROOT / "data" / "checkpoints" / "manifest.json").read_bytes()
-    refused = run("autoencoder_z2", "--epochs", "1")
-    assert refused.returncode == 2
+    code, _, err = call("train", "autoencoder_z2", "--epochs", "1", capsys=capsys)
+    assert code == 2
     assert "autoencoder_z2.pt is a shipped checkpoint: training would replace it, its manifest entry and its " \
-           "stored files. Pass --overwrite to replace them, or --root DIR" in refused.stderr.replace("\n", " ")
+           "stored files. Pass --overwrite to replace them, or --root DIR" in err.replace("\n", " ")
     assert (ROOT / "data" / "checkpoints" / "manifest.json").read_bytes() == before
-    assert "--overwrite" in run("--help").stdout
+    assert "--overwrite" in call("train", "--help", capsys=capsys)[1]
 
 
-def test_one_command_line_holds_train_remeasure_and_recap():
+def test_one_command_line_holds_train_remeasure_and_recap(capsys):
     """`python -m lecturelib COMMAND` is the one place; the old module commands are the same."""
-    top = run("--help", module="lecturelib")
-    assert top.returncode == 0 and all(command in top.stdout for command in ("train", "remeasure", "recap"))
-    listed = run("train", "--list", module="lecturelib")
-    assert listed.returncode == 0 and listed.stdout == run("--list").stdout
-    unknown = run("remeasure", "no_such_model", module="lecturelib")
-    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
-    recap = run("--help", module="lecturelib.recap")
-    assert recap.returncode == 0 and "--draw-samples" in recap.stdout and "python -m lecturelib.recap" in recap.stdout
-    nothing = run("fly", module="lecturelib")
-    assert nothing.returncode == 2 and "invalid choice" in nothing.stderr
+    code, out, _ = call("--help", capsys=capsys)
+    assert code == 0 and all(command in out for command in ("train", "remeasure", "recap"))
+    code, _, err = call("remeasure", "no_such_model", capsys=capsys)
+    assert code == 2 and "invalid choice" in err
+    code, out, _ = call("recap", "--help", capsys=capsys)
+    assert code == 0 and "--draw-samples" in out
+    code, _, err = call("fly", capsys=capsys)
+    assert code == 2 and "invalid choice" in err
+    modules = run("--help", module="lecturelib.recap"), run("--list")  # the old module commands
+    assert modules[0].returncode == 0 and "python -m lecturelib.recap" in modules[0].stdout
+    assert modules[1].returncode == 0 and modules[1].stdout == call("train", "--list", capsys=capsys)[1]
