@@ -212,9 +212,20 @@ def test_every_exercise_gets_an_independent_right_answer():
     assert set(UNSTABLE) <= exercises
 
 
+# Put to work on a small PixelCNN instead of the shipped 64 x 12 one (784 passes of it take 9 s):
+# the same steps; notebook 03 puts the reference answers to work on the shipped model under nbval.
+ON_A_SMALL_PIXELCNN = {"pixel_models.sample_loop", "pixel_models.chain_rule_log_prob"}
+
+
 @pytest.mark.parametrize("key", sorted(INDEPENDENT))
-def test_an_independent_right_answer_passes_and_is_put_to_work(key):
+def test_an_independent_right_answer_passes_and_is_put_to_work(key, monkeypatch):
     exercise = next(e for m, n, e in EXERCISES if _key(m, n) == key)
+    if key in ON_A_SMALL_PIXELCNN:
+        from lecturelib.exercises import pixel_models
+        from lecturelib.models.pixelcnn import PixelCNN, PixelCNNConfig
+
+        small = PixelCNN(PixelCNNConfig(channels=8, num_blocks=2, head_channels=8)).eval()
+        monkeypatch.setattr(pixel_models, "load_pretrained", lambda name: small)
     assert INDEPENDENT[key] is not exercise.reference
     verdict = exercise.verdict(INDEPENDENT[key])
     assert verdict.passed, verdict.message
