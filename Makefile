@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-assignments test-notebooks test-student test-student-all test-browser chromium slides slides-pdf student execute data bench bench-notebooks clean
+.PHONY: help setup lab test test-unit test-assignments test-notebooks test-student test-student-all test-browser test-hub chromium slides slides-pdf student execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make slides          build a reveal.js deck per notebook into build/slides/ (works offline)"
 	@echo "make slides-pdf      the decks and a PDF of each (one page per slide), via Chromium"
 	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
+	@echo "make test-hub        a real JupyterHub from deploy/: three students log in, answer and run notebook 00"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
 	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler, recap table -> benchmarks/results/"
 	@echo "make bench-notebooks only the notebook times"
@@ -40,11 +41,11 @@ lab: setup
 test: test-unit test-assignments test-notebooks test-student
 
 test-unit: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student -m "not training"
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/hub -m "not training"
 
 # The assignments' checks, fed right answers and the usual mistakes: each trains a model to judge it.
 test-assignments: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student -m training
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/hub -m training
 
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
@@ -83,6 +84,24 @@ slides-pdf: setup chromium
 
 test-browser: slides-pdf
 	$(BIN)/python -m pytest tests/browser
+
+# The class's hub (deploy/), proven on this machine: JupyterHub from the `hub` extra (never in a
+# student's install), configurable-http-proxy from npm into build/node_modules (once), and
+# tests/hub, which starts the hub from deploy/jupyterhub_config.py and logs three students in
+# through headless Chromium. Offline once installed.
+HUB_STAMP := $(VENV)/.hub-installed
+PROXY := build/node_modules/.bin/configurable-http-proxy
+
+$(HUB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --progress-bar off -e ".[dev,hub]"
+	@touch $(HUB_STAMP)
+
+$(PROXY):
+	@command -v npm >/dev/null || { echo "make test-hub needs npm (Node.js) to install configurable-http-proxy once"; exit 1; }
+	npm install --prefix build --no-save --no-package-lock --no-fund --no-audit configurable-http-proxy@5.3.0
+
+test-hub: student chromium $(HUB_STAMP) $(PROXY)
+	$(BIN)/python -m pytest tests/hub --durations=0
 
 # Notebooks are committed executed, in the quick profile, with widget state, so GitHub and the
 # slides show figures and nbval has outputs to compare.
