@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # nbval: a generous per-cell ceiling; the budgets (COURSE.md) are measured by `make bench-notebooks`.
 NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help setup lab test test-unit test-assignments test-notebooks test-student test-student-all test-browser test-hub chromium slides slides-pdf student execute data bench bench-notebooks clean
+.PHONY: help setup lab test test-unit test-assignments test-notebooks test-student test-student-all test-browser grade test-grading test-grading-all test-hub chromium slides slides-pdf student execute data bench bench-notebooks clean
 .DEFAULT_GOAL := help
 
 help:
@@ -20,6 +20,9 @@ help:
 	@echo "make slides-pdf      the decks and a PDF of each (one page per slide), via Chromium"
 	@echo "make test-browser    open the decks and JupyterLab in headless Chromium (installs it if needed)"
 	@echo "make test-hub        a real JupyterHub from deploy/: three students log in, answer and run notebook 00"
+	@echo "make grade SUBMISSIONS=dir  autograde dir/<student>/<NN_name>.ipynb with nbgrader -> build/grading/grades.csv, summary.txt"
+	@echo "make test-grading    fake submissions of notebook 00 graded as expected (installs the grading extra)"
+	@echo "make test-grading-all  every notebook graded for a right and a wrong fake student (about 25 min)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
 	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler, recap table -> benchmarks/results/"
 	@echo "make bench-notebooks only the notebook times"
@@ -41,11 +44,11 @@ lab: setup
 test: test-unit test-assignments test-notebooks test-student
 
 test-unit: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/hub -m "not training"
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/grading --ignore=tests/hub -m "not training"
 
 # The assignments' checks, fed right answers and the usual mistakes: each trains a model to judge it.
 test-assignments: setup
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/hub -m training
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/student --ignore=tests/grading --ignore=tests/hub -m training
 
 test-notebooks: setup
 	$(NBVAL) $(NOTEBOOKS)
@@ -102,6 +105,31 @@ $(PROXY):
 
 test-hub: student chromium $(HUB_STAMP) $(PROXY)
 	$(BIN)/python -m pytest tests/hub --durations=0
+
+# Grading a class (instructors only): nbgrader from the `grading` extra, installed into .venv on
+# first use, never by `make lab` or `make test`. grading/build.py derives the nbgrader course in
+# build/grading/ from notebooks/ (again whenever they change); grading/grade.py collects
+# SUBMISSIONS/<student>/<NN_name>.ipynb, autogrades each notebook with hidden tests and writes
+# build/grading/grades.csv (one row per student x exercise) and summary.txt.
+GRADING_STAMP := $(VENV)/.grading-installed
+CELL_TIMEOUT ?= 300
+NOTEBOOK_TIMEOUT ?= 1200
+
+$(GRADING_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --progress-bar off -e ".[dev,grading]"
+	@touch $(GRADING_STAMP)
+
+grade: $(GRADING_STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir, with dir/<student>/<NN_name>.ipynb"; exit 1; }
+	$(BIN)/python grading/grade.py "$(SUBMISSIONS)" --cell-timeout $(CELL_TIMEOUT) --notebook-timeout $(NOTEBOOK_TIMEOUT)
+
+# Fake classes graded as expected: notebook 00 for nine students (right, usual mistakes, blank,
+# cheat, crash, loop, ignored interrupt, missing, too slow); -all: every notebook, right and wrong.
+test-grading: $(GRADING_STAMP)
+	$(BIN)/python -m pytest tests/grading --durations=5
+
+test-grading-all: $(GRADING_STAMP)
+	GENMODELS_GRADING_ALL=1 $(BIN)/python -m pytest tests/grading --durations=0
 
 # Notebooks are committed executed, in the quick profile, with widget state, so GitHub and the
 # slides show figures and nbval has outputs to compare.
