@@ -90,13 +90,14 @@ test-browser: slides-pdf
 
 # The class's hub (deploy/), proven on this machine: JupyterHub from the `hub` extra (never in a
 # student's install), configurable-http-proxy from npm into build/node_modules (once), and
-# tests/hub, which starts the hub from deploy/jupyterhub_config.py and logs three students in
-# through headless Chromium. Offline once installed.
+# tests/hub, which starts the hub from deploy/jupyterhub_config.py, logs three students in
+# through headless Chromium and autogrades what they saved (the grading extra, nbgrader). Offline
+# once installed.
 HUB_STAMP := $(VENV)/.hub-installed
 PROXY := build/node_modules/.bin/configurable-http-proxy
 
 $(HUB_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --progress-bar off -e ".[dev,hub]"
+	$(BIN)/python -m pip install --progress-bar off -e ".[dev,hub,grading]"
 	@touch $(HUB_STAMP)
 
 $(PROXY):

@@ -36,6 +36,7 @@ PROXY = ROOT / "build" / "node_modules" / ".bin" / "configurable-http-proxy"
 SINGLEUSER = Path(sys.executable).parent / "jupyterhub-singleuser"
 STUDENT_EDITION = ROOT / "build" / "student"  # make student; handed out by deploy/handout.sh
 NOTEBOOK = "00_getting_started.ipynb"
+GRADE = ROOT / "grading" / "grade.py"  # the instructor's autograding (nbgrader), when present
 PASSWORD = "genmodels-class"  # DummyAuthenticator: any allowed name logs in with this password
 
 CONFIG = """\
@@ -75,6 +76,7 @@ class Hub:
     token: str
     ports: set[int] = field(default_factory=set)
     stopped: bool = False
+    course: Path | None = None  # the nbgrader course the handed-out notebook comes from, if graded
 
     def routes(self) -> dict:
         """The proxy's routing table: each running single-user server's target URL."""
@@ -220,14 +222,33 @@ def hub(tmp_path_factory, request):
     yield hub
 
 
+def grading_missing() -> str | None:
+    """Why the instructor cannot autograde here, or None: grading/ (nbgrader, issue #35) and its extra."""
+    if not GRADE.exists():
+        return "grading/grade.py is not in this clone"
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        return "the grading extra is not installed (pip install -e '.[grading]'; make test-hub does)"
+    return None
+
+
 def hand_out(hub: Hub) -> str:
     """The student edition on the branch `student` of a course repository (deploy/handout.sh, as
     an instructor runs it), and the nbgitpuller link that gives it to a student: the hub sends
     the student to their own server, which clones (or later merges) the branch into ~/genmodels
-    and opens the notebook."""
+    and opens the notebook. With grading at hand, the edition is nbgrader's student version of
+    notebook 00 (grading/build.py, in a course folder of this run), which the instructor's
+    autograding recognises; without it, `make student`'s."""
+    notebook = STUDENT_EDITION / NOTEBOOK
+    if grading_missing() is None:
+        hub.course = hub.tmp / "course"
+        subprocess.run([sys.executable, str(GRADE.with_name("build.py")), "--course", str(hub.course),
+                        str(ROOT / "notebooks" / NOTEBOOK)], cwd=ROOT, check=True, capture_output=True)
+        notebook = hub.course / "release" / Path(NOTEBOOK).stem / NOTEBOOK
     course = hub.tmp / "course.git"
     subprocess.run(["git", "init", "-q", "--bare", str(course)], check=True)
-    subprocess.run(["bash", str(ROOT / "deploy" / "handout.sh")], cwd=ROOT, check=True,
+    subprocess.run(["bash", str(ROOT / "deploy" / "handout.sh"), str(notebook)], cwd=ROOT, check=True,
                    env={**os.environ, "GIT_DIR": str(course)}, capture_output=True)
     query = urllib.parse.urlencode({"repo": course.as_uri(), "branch": "student", "targetpath": "genmodels",
                                     "urlpath": f"lab/tree/genmodels/{NOTEBOOK}"})

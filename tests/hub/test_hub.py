@@ -1,25 +1,30 @@
 """A class on a real JupyterHub (make test-hub): three students log in through the hub's login page
 in headless Chromium, follow the instructor's nbgitpuller link to the student edition of notebook
 00 in their own JupyterLab, answer exercise 00.1 (bits per dimension) right, wrong or not at all,
-run the notebook and read the check's verdict in the page; the notebooks they saved are what the
-instructor collects. The hub runs deploy/jupyterhub_config.py (with a test login and a local
+run the notebook and read the check's verdict in the page; the instructor collects the notebooks
+they saved and autogrades them (grading/grade.py, nbgrader) for each student's points. The hub runs deploy/jupyterhub_config.py (with a test login and a local
 spawner, tests/hub/conftest.py), and stops with its proxy, servers and kernels at the end, its
 ports free again."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import shutil
+import subprocess
+import sys
 import time
 
 import pytest
-from conftest import ARTIFACTS, NOTEBOOK, PASSWORD, hand_out, port_is_free
+from conftest import ARTIFACTS, GRADE, NOTEBOOK, PASSWORD, ROOT, grading_missing, hand_out, port_is_free
 
-# Each student's answer to exercise 00.1, and what its check must print.
+# Each student's answer to exercise 00.1, what its check must print, and the points autograding
+# gives for it (notebook 00 has three exercises of one point; the other two stay unanswered).
 ANSWERS = {
-    "student1": ("right", "    return nll_nats / (num_dims * math.log(2))\n", "[ok] Exercise 00.1"),
-    "student2": ("wrong", "    return nll_nats / num_dims\n", "[x] Exercise 00.1"),
-    "student3": ("blank", None, "[ ] Exercise 00.1"),
+    "student1": ("right", "    return nll_nats / (num_dims * math.log(2))\n", "[ok] Exercise 00.1", 1),
+    "student2": ("wrong", "    return nll_nats / num_dims\n", "[x] Exercise 00.1", 0),
+    "student3": ("blank", None, "[ ] Exercise 00.1", 0),
 }
 STUB = "    ...  # your code\n    return None\n"
 KERNEL_IDLE = """() => {
@@ -84,7 +89,7 @@ def test_three_students_answer_run_and_see_their_verdicts(browser, hub):
     # Each follows the link to the notebook, answers (or not) and runs it top to bottom; the three
     # run at once.
     for student, page in pages.items():
-        kind, answer, _ = ANSWERS[student]
+        kind, answer, _, _ = ANSWERS[student]
         page.goto(link)
         page.wait_for_url(re.compile(rf"/user/{student}/lab/tree/genmodels/{NOTEBOOK}"), timeout=120_000)
         assert saved[student].exists(), f"nbgitpuller did not put the notebook in {saved[student]}"
@@ -96,7 +101,7 @@ def test_three_students_answer_run_and_see_their_verdicts(browser, hub):
     hub.track()  # the kernels, started by the servers
 
     for student, page in pages.items():
-        kind, answer, expected = ANSWERS[student]
+        kind, answer, expected, _ = ANSWERS[student]
         page.wait_for_function(f"({PRINTED})().includes({json.dumps(expected[:4])}) || ({ERRORS})().length > 0",
                                timeout=300_000)
         assert not page.evaluate(ERRORS), f"{student}'s notebook stopped on an error"
@@ -111,7 +116,7 @@ def test_three_students_answer_run_and_see_their_verdicts(browser, hub):
 
     # What each student saved is what the instructor collects: the answer and the verdict are in it.
     for student, path in saved.items():
-        kind, answer, expected = ANSWERS[student]
+        kind, answer, expected, _ = ANSWERS[student]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             cell = next(c for c in json.loads(path.read_text())["cells"]
@@ -126,6 +131,40 @@ def test_three_students_answer_run_and_see_their_verdicts(browser, hub):
     for page in pages.values():
         page.context.close()
     print(f"three students logged in, answered, ran notebook 00 and saved in {time.monotonic() - start:.0f} s")
+
+
+def test_the_instructor_collects_and_autogrades(hub):
+    """The instructor collects each student's notebook 00 from their home and autogrades the class
+    with grading/grade.py (nbgrader, hidden tests against the instructor's lecturelib): the right
+    answer earns its point, the wrong one none with its mistake named, the blank one none."""
+    if (missing := grading_missing()) is not None:
+        pytest.skip(f"the students ran their notebooks; no autograding here: {missing}")
+    submissions = hub.tmp / "submissions"
+    for student in ANSWERS:
+        saved = hub.homes / student / "genmodels" / NOTEBOOK
+        assert saved.exists(), f"nothing to collect from {student}"
+        (submissions / student).mkdir(parents=True)
+        shutil.copy(saved, submissions / student / NOTEBOOK)
+    out = hub.tmp / "grades.csv"
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, str(GRADE), str(submissions), "--course", str(hub.course),
+                             "--out", str(out), "--notebooks", NOTEBOOK.removesuffix(".ipynb")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    (ARTIFACTS / "grading.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shutil.copy(out, ARTIFACTS / "grades.csv")
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    for student, (kind, _, _, points) in ANSWERS.items():
+        own = [r for r in rows if r["student"] == student]
+        first = next(r for r in own if r["title"].startswith("00.1"))
+        assert float(first["points"]) == points, (student, kind, first)
+        assert first["status"] == {"right": "ok", "wrong": "wrong", "blank": "unanswered"}[kind], first
+        if kind == "wrong":
+            assert "divide by ln 2" in first["message"], first
+        assert sum(float(r["points"]) for r in own) == points, own  # the two other exercises: blank
+        assert {r["status"] for r in own if r is not first} == {"unanswered"}, own
+    print(f"graded three students' notebook 00 in {time.monotonic() - start:.0f} s")
 
 
 def test_the_limits_of_deploy_reach_each_server(hub):
