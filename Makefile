@@ -22,7 +22,7 @@ help:
 	@echo "make test-hub        a real JupyterHub from deploy/: three students log in, answer and run notebook 00"
 	@echo "make grade SUBMISSIONS=dir  autograde dir/<student>/<NN_name>.ipynb with nbgrader -> build/grading/grades.csv, summary.txt"
 	@echo "make test-grading    fake submissions of notebook 00 graded as expected (installs the grading extra)"
-	@echo "make test-grading-all  every notebook graded for a right and a wrong fake student (about 25 min)"
+	@echo "make test-grading-all  every notebook graded for a right and a wrong fake student (about 20 min)"
 	@echo "make execute         re-run every notebook in place (quick profile), as committed"
 	@echo "make bench           time notebooks, re-evaluate checkpoints, fit() overhead, sampler, recap table -> benchmarks/results/"
 	@echo "make bench-notebooks only the notebook times"
