@@ -12,9 +12,11 @@ lecturelib.data                 data/__init__.py: binarization, augmentation, in
 lecturelib.density              k-means, PCA, Gaussian mixtures by EM, kernel density
 lecturelib.models               the models, one file per family (networks, losses, samplers):
                                 models/checks.py: what every entry point is given (shape, dtype,
-                                range, labels, sampler options), each refusal naming the fix
+                                range, 8-bit levels, labels, sampler options), each refusal naming
+                                the fix
                                 models/likelihood.py: the Bernoulli likelihood of binary pixels
-                                models/baselines.py: independent pixels, a PCA mixture
+                                models/baselines.py: independent pixels (binary, and 256 grey
+                                levels), a PCA mixture
                                 models/autoencoder.py: linear and convolutional autoencoders
                                 models/vae.py: the VAE
                                 models/masked.py: masked convolutions and their masks
@@ -28,7 +30,10 @@ lecturelib.models               the models, one file per family (networks, losse
                                 weights, the denoising loss), models/diffusion/samplers.py (DDPM,
                                 DDIM, DPM-Solver++), models/diffusion/flow.py (flow matching),
                                 models/diffusion/unet.py, models/diffusion/model.py,
-                                models/diffusion/toy.py (the 2-D toys' network)
+                                models/diffusion/toy.py (the 2-D toys' network),
+                                models/diffusion/bound.py (the variational bound on 8-bit digits)
+                                models/flow.py: the normalizing flow (RealNVP) of 8-bit digits
+                                models/grey_pixelcnn.py: the 256-way PixelCNN of 8-bit digits
 lecturelib.metrics              bits per dimension, the digit classifier, Fréchet distance with its
                                 spread and floor, classifier shares, bootstrap
 lecturelib.train                the training loops: train/loop.py (the core they share: progress

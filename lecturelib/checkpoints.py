@@ -94,7 +94,8 @@ def read_manifest(root: str | Path | None = None, missing_ok: bool = False) -> d
 
 def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[str, float],
                     config: Any = None, training: dict[str, Any] | None = None,
-                    train_seconds: float | None = None, root: str | Path | None = None) -> Path:
+                    train_seconds: float | None = None, root: str | Path | None = None,
+                    validation: list[float] | None = None) -> Path:
     """Write NAME.pt and its manifest entry; return the file's path.
 
     Args:
@@ -102,6 +103,7 @@ def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[s
         metric: the quality it reached, e.g. {"test_nll_nats": 88.2}; tests re-evaluate it.
         config: the model's config (a dataclass or a dict of plain values) to rebuild it.
         training: every setting of the training run (recipes.Training as a dict).
+        validation: the loss on the held-out training digits after each epoch, when some were held out.
     """
     if not name.isidentifier():
         raise ValueError(f"checkpoint name must be a plain identifier, got {name!r}")
@@ -123,6 +125,8 @@ def save_checkpoint(model: nn.Module, name: str, *, command: str, metric: dict[s
         "torch": torch.__version__.split("+")[0],
         "created": datetime.date.today().isoformat(),
     }
+    if validation is not None:
+        entries[name]["validation_loss"] = [round(float(value), 3) for value in validation]
     manifest = {"checkpoints": dict(sorted(entries.items()))}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return path

@@ -13,7 +13,8 @@ import torch
 
 from lecturelib.checkpoints import load_checkpoint, load_log_likelihoods, load_samples, read_manifest
 from lecturelib.recipes import IWAE_SAMPLES, RECIPES, Evidence, get_recipe, load_pretrained, measure
-from lecturelib.recipes import pixel_test_log_likelihoods, vae_test_log_likelihoods
+from lecturelib.recipes import (diffusion_test_bounds, grey_test_log_likelihoods,
+                               vae_test_log_likelihoods)
 
 MANIFEST = read_manifest()
 LIVE_DIGITS = 100  # pixel models: exact log p(x) of the first test digits, recomputed now
@@ -21,6 +22,8 @@ IWAE_DIGITS = 16  # VAEs: IWAE-100 of the first test digits with other noise, ag
 # The mean of stored - fresh over those digits, fresh noise seeded 1-6: vae -0.67..0.55, vae_2d
 # -0.14..1.12 nats (spread 0.43 and 0.46 across seeds); a wrong model or file is off by tens.
 IWAE_TOLERANCE = 3.0
+BOUND_DIGITS = 16  # the diffusion model's bound on 8-bit digits: the first test digits, other draws
+BOUND_TOLERANCE = 100.0  # nats: stored - fresh over the 16, fresh draws seeded 1-6: -24..41 (sd 24)
 
 
 def test_every_manifest_entry_has_a_recipe():
@@ -34,25 +37,35 @@ def test_checkpoint_reaches_its_recorded_metric(name):
     assert entry["bytes"] < 8 * 2**20, "keep checkpoints to a few MB"
     recipe = get_recipe(name)
     model = load_pretrained(name)
+    stored = None
+    if recipe.test_log_likelihoods is not None:
+        stored = load_log_likelihoods(name)
+        check_stored_values_live(name, recipe, model, stored)
     if recipe.metric_from_samples:  # scored on its stored samples (notebook 07 redraws their first 64 live)
-        measured, _ = measure(recipe, model, samples=load_samples(name))
-    elif recipe.test_log_likelihoods is None:
+        measured, _ = measure(recipe, model, samples=load_samples(name), log_likelihoods=stored)
+    elif stored is None:
         measured, _ = measure(recipe, model)  # samples, reconstructions, accuracy: computed now
     else:
-        stored = load_log_likelihoods(name)
         measured = recipe.evaluate(model, Evidence(log_likelihoods=stored))
-        check_stored_values_live(name, model, stored, recipe.rtol)
     assert set(measured) == set(entry["metric"])
     for key, recorded in entry["metric"].items():
         assert measured[key] == pytest.approx(recorded, rel=recipe.rtol), key
 
 
-def check_stored_values_live(name, model, stored, rtol):
+def check_stored_values_live(name, recipe, model, stored):
     """The stored per-digit values are this model's: recomputed now on a slice of the test digits."""
-    if "exact" in stored:
-        live = pixel_test_log_likelihoods(model, digits=LIVE_DIGITS)
+    rtol = recipe.rtol
+    if "exact" in stored or recipe.test_log_likelihoods is grey_test_log_likelihoods:
+        # exact log p(x) (binary or 8-bit), or the flow's bound, whose seeded u are the same for a slice
+        live = recipe.test_log_likelihoods(model, digits=LIVE_DIGITS)
         assert set(stored) == set(live)
-        torch.testing.assert_close(stored["exact"][:LIVE_DIGITS], live["exact"].float(), rtol=rtol, atol=1e-2)
+        for kind in live:
+            torch.testing.assert_close(stored[kind][:LIVE_DIGITS], live[kind].float(), rtol=rtol, atol=1e-2)
+        return
+    if "bound_sd" in stored:  # the diffusion bound: other draws of t and eps for a slice
+        live = diffusion_test_bounds(model, digits=BOUND_DIGITS, seed=1)
+        gap = (stored["bound"][:BOUND_DIGITS] - live["bound"]).mean().item()
+        assert abs(gap) < BOUND_TOLERANCE, f"{name}: stored bound is {gap:.1f} nats from a fresh estimate"
         return
     live = vae_test_log_likelihoods(model, parts=1, iwae=False)  # the ELBO of the first 500, exactly
     for kind in ("recon", "kl", "elbo"):
@@ -92,7 +105,7 @@ def test_every_manifest_entry_was_trained_as_its_recipe_says():
         entry = MANIFEST[name]
         assert entry["training"] == json.loads(json.dumps(dataclasses.asdict(recipe.training))), name
         stored = load_checkpoint(name).config  # every field stored: nothing loads through a default
-        assert stored == json.loads(json.dumps(dataclasses.asdict(recipe.config))), name
+        assert json.loads(json.dumps(stored)) == json.loads(json.dumps(dataclasses.asdict(recipe.config))), name
 
 
 def test_each_config_defaults_to_a_shipped_model():

@@ -186,3 +186,24 @@ def test_weights_that_are_not_numbers_at_the_end_are_named_with_the_likely_cause
                                                  r"\(lr=1e\+38\) is probably too high.*lower it, or set grad_clip"):
         fit(model, loader, max_steps=1, optimizer=torch.optim.SGD(model.parameters(), lr=1e38), progress=False,
             loss_fn=lambda m, b: m.loss(b[0]).loss * 1e10)
+
+
+def test_a_recipe_holds_out_its_last_digits_and_scores_them_every_epoch(tmp_path):
+    from lecturelib.checkpoints import read_manifest, save_checkpoint
+    from lecturelib.recipes import Training, train_on_digits
+
+    x = load_digits("train").x[:300]
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 784))
+    model.loss = lambda batch: F.binary_cross_entropy_with_logits(model(batch), batch.flatten(1))
+    training = Training(epochs=2, batch_size=64, hold_out=100)
+    history = train_on_digits(model, training, torch.Generator().manual_seed(0), progress=False,
+                              x=x, y=torch.zeros(300, dtype=torch.long))
+    assert history.num_steps == 2 * 4  # 200 digits in batches of 64, twice: the last 100 never trained on
+    assert len(history.epochs["val_loss"]) == 2
+    with torch.no_grad():
+        assert history.epochs["val_loss"][-1] == pytest.approx(model.loss(x[-100:]).item(), rel=1e-5)
+    save_checkpoint(model, "held", command="python -m lecturelib.train held", metric={"m": 1.0},
+                    root=tmp_path, validation=history.epochs["val_loss"])
+    assert read_manifest(tmp_path)["held"]["validation_loss"] == [round(v, 3) for v in history.epochs["val_loss"]]
+    with pytest.raises(ValueError, match="hold_out"):
+        Training(epochs=1, hold_out=8000)

@@ -23,6 +23,7 @@ BINARY = "binary"  # every pixel 0 or 1: the Bernoulli models (likelihood, pixel
 UNIT = "unit"  # grey levels in [0, 1]: the digits as loaded (autoencoders, VAE encoder, diffusion)
 SIGNED = "signed"  # [-1, 1]: the GANs' own scale (tanh output), x * 2 - 1 of a digit
 RANGES = {UNIT: (0.0, 1.0), SIGNED: (-1.0, 1.0)}
+LEVELS = 256  # grey levels of an 8-bit digit: the grey-level likelihoods score k in 0..255
 
 
 def check_images(x: Any, where: str, values: str | None, size: tuple[int, int] | None = DIGIT,
@@ -88,6 +89,20 @@ def require_binary(x: torch.Tensor, where: str = "a Bernoulli likelihood") -> No
             f"{x.min().item():.3g} to {x.max().item():.3g}), and a Bernoulli likelihood scores binarized "
             "digits only. Binarize first: data.load_binarized_test() for the test digits, or "
             "data.binarize_dynamic(x) for grey ones.")
+
+
+def grey_levels(x: Any, where: str) -> torch.Tensor:
+    """Digits (B, 1, 28, 28) in [0, 1] as loaded, k / 255 -> their levels k in 0..255 (float);
+    refuses pixels that are not 8-bit levels: a binarized, blurred or dequantized digit would be
+    scored as something it is not."""
+    check_images(x, where, UNIT)
+    levels = x * (LEVELS - 1)
+    off = (levels - levels.round()).abs() > 1e-3
+    if off.any():
+        raise ValueError(f"{where}: {off.float().mean().item():.0%} of the pixels are not 8-bit grey levels "
+                         "k / 255 (a grey-level likelihood scores the 256 levels); pass the digits as "
+                         "data.load_digits() returns them")
+    return levels.round()
 
 
 def check_finite(x: torch.Tensor, where: str, what: str = "values") -> None:

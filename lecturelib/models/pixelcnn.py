@@ -39,7 +39,7 @@ from .fast_sampling import conv_at, conv_row, draw_gated_pixelcnn, draw_pixelcnn
 from .masked import MaskedConv2d, causal_mask, horizontal_mask, vertical_mask
 
 __all__ = [  # the two models, and (re-exported) what they are built from
-    "PixelCNNConfig", "ResidualBlock", "PixelCNN", "GatedPixelCNNConfig", "gate", "GatedLayer", "GatedPixelCNN",
+    "PixelCNNConfig", "ResidualBlock", "PixelCNN", "GatedPixelCNNConfig", "gate", "GatedLayer", "gated_stack", "GatedPixelCNN",
     "conv1x1", "MaskedConv2d", "causal_mask", "vertical_mask", "horizontal_mask", "AutoregressiveImageModel",
     "Samples", "sample_pixel_by_pixel", "dependency_map", "output_head", "HEIGHT", "WIDTH", "conv_at", "conv_row",
     "pointwise", "head_at"]
@@ -174,6 +174,16 @@ class GatedLayer(nn.Module):
         return h_out if self.first else h + h_out  # residual on h only
 
 
+def gated_stack(config) -> tuple[nn.ModuleList, int]:
+    """The first gated layer and `config.num_layers` more (config: channels, num_layers,
+    first_kernel, kernel), and how many rows above its own an output sees."""
+    layers = nn.ModuleList(
+        [GatedLayer(1, config.channels, config.first_kernel, first=True)]
+        + [GatedLayer(config.channels, config.channels, config.kernel, first=False)
+           for _ in range(config.num_layers)])
+    return layers, config.first_kernel // 2 + config.num_layers * (config.kernel // 2)
+
+
 class GatedPixelCNN(AutoregressiveImageModel):
     """Gated PixelCNN (van den Oord et al. 2016b): the blind spot is gone, because the vertical
     stack covers every row above at full width and the horizontal stack the row to the left."""
@@ -181,12 +191,8 @@ class GatedPixelCNN(AutoregressiveImageModel):
     def __init__(self, config: GatedPixelCNNConfig = GatedPixelCNNConfig()):
         super().__init__()
         self.config = config
-        self.layers = nn.ModuleList(
-            [GatedLayer(1, config.channels, config.first_kernel, first=True)]
-            + [GatedLayer(config.channels, config.channels, config.kernel, first=False)
-               for _ in range(config.num_layers)])
+        self.layers, self.rows_above = gated_stack(config)
         self.head = output_head(config.channels, config.head_channels)
-        self.rows_above = config.first_kernel // 2 + config.num_layers * (config.kernel // 2)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         v, h = x, x

@@ -18,8 +18,9 @@ tests/test_pretrained.py, which re-evaluates every shipped checkpoint and compar
 
 from __future__ import annotations
 
-from .evaluation import (IWAE_SAMPLES, evaluate_autoencoder, evaluate_classifier,  # noqa: F401
-                         evaluate_gan_grey, evaluate_pixel_model, evaluate_samples_binary, evaluate_vae,
+from .evaluation import (BOUND_DRAWS, IWAE_SAMPLES, diffusion_test_bounds, evaluate_autoencoder,  # noqa: F401
+                         evaluate_classifier, evaluate_diffusion, evaluate_gan_grey, evaluate_grey_model,
+                         evaluate_pixel_model, evaluate_samples_binary, evaluate_vae, grey_test_log_likelihoods,
                          pixel_test_log_likelihoods, vae_test_log_likelihoods)
 from .making import make_checkpoint, measure, remeasure_checkpoint, store_drawn_samples  # noqa: F401
 from .recipe import Evidence, Recipe, Training, sample_digits  # noqa: F401

@@ -20,13 +20,16 @@ from .registry import RECIPES, get_recipe, load_pretrained
 from .samples import FCD_SAMPLES, SAMPLE_CHUNK, check_first_chunk, draw_samples
 
 
-def measure(recipe: Recipe, model: nn.Module, samples: torch.Tensor | None = None
+def measure(recipe: Recipe, model: nn.Module, samples: torch.Tensor | None = None,
+            log_likelihoods: dict[str, torch.Tensor] | None = None
             ) -> tuple[dict[str, float], dict[str, torch.Tensor] | None]:
     """The metric a checkpoint records and, for a model with a likelihood, the per-test-digit
-    log-likelihoods that metric averages (computed once, for both). A metric about samples is
-    computed on `samples` (as coins), else on the stored ones (checked to start with the digits
-    drawn now), else on samples drawn now."""
-    values = recipe.test_log_likelihoods(model) if recipe.test_log_likelihoods is not None else None
+    log-likelihoods that metric averages (computed once, for both, unless `log_likelihoods` are
+    given, e.g. the stored ones). A metric about samples is computed on `samples` (as coins), else
+    on the stored ones (checked to start with the digits drawn now), else on samples drawn now."""
+    values = log_likelihoods
+    if values is None and recipe.test_log_likelihoods is not None:
+        values = recipe.test_log_likelihoods(model)
     if recipe.metric_from_samples and samples is None:
         if recipe.stored_samples:
             samples = load_samples(recipe.name)
@@ -50,7 +53,7 @@ def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int | Non
     with isolated_seed(training.seed) as generator:  # initial weights, dropout: seeded, then given back
         model = recipe.build(recipe.config)
         start = time.perf_counter()
-        recipe.train(model, training, generator, progress)
+        history = recipe.train(model, training, generator, progress)
         seconds = time.perf_counter() - start
     model.eval()
     samples, sample_seconds = None, 0.0
@@ -65,7 +68,8 @@ def make_checkpoint(name: str, *, num_epochs: int | None = None, seed: int | Non
     if training.seed != recipe.training.seed:
         command += f" --seed {training.seed}"
     save_checkpoint(model, name, command=command, metric=metric, config=recipe.config,
-                    training=dataclasses.asdict(training), train_seconds=seconds, root=root)
+                    training=dataclasses.asdict(training), train_seconds=seconds, root=root,
+                    validation=history.epochs.get("val_loss") if training.hold_out else None)
     if root is None:  # measurements and samples are stored beside the shipped checkpoints only
         if values is not None:
             store_log_likelihoods(name, values)

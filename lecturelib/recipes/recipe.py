@@ -29,13 +29,16 @@ class Training:
     ema: float | None = None  # evaluate and ship an exponential moving average of the weights
     with_labels: bool = False  # batches are (x, y), the loss model.loss(x, y) (the classifier)
     seed: int = 0
-    options: tuple[tuple[str, Any], ...] = ()  # more keywords for the trainer (a GAN's r1_gamma)
+    hold_out: int = 0  # the last this many training digits are not trained on: a validation loss per epoch
+    options: tuple[tuple[str, Any], ...] = ()  # more keywords for the trainer (fit's grad_clip, a GAN's r1_gamma)
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError(f"epochs, batch_size and lr must be positive: {self}")
         if self.schedule not in ("constant", "cosine"):
             raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
+        if not 0 <= self.hold_out < 8000:
+            raise ValueError(f"hold_out is a number of training digits in 0..7999, got {self.hold_out}")
         if self.ema is not None and not 0 < self.ema < 1:
             raise ValueError(f"ema is a decay in (0, 1) or None, got {self.ema}")
 

@@ -11,13 +11,14 @@ from ..checkpoints import load_checkpoint, load_weights
 from ..metrics import ClassifierConfig, DigitClassifier
 from ..models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig
 from ..models.diffusion import DiffusionConfig, DiffusionModel
+from ..models.flow import FlowConfig, RealNVP
 from ..models.gan import DCGAN, DCGANConfig
 from ..models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from ..models.pixelrnn import RowLSTM, RowLSTMConfig
 from ..models.vae import VAE, VAEConfig
-from .evaluation import (evaluate_autoencoder, evaluate_classifier, evaluate_gan_grey, evaluate_pixel_model,
-                         evaluate_samples_binary, evaluate_vae, pixel_test_log_likelihoods,
-                         vae_test_log_likelihoods)
+from .evaluation import (diffusion_test_bounds, evaluate_autoencoder, evaluate_classifier, evaluate_diffusion,
+                         evaluate_gan_grey, evaluate_grey_model, evaluate_pixel_model, evaluate_vae,
+                         grey_test_log_likelihoods, pixel_test_log_likelihoods, vae_test_log_likelihoods)
 from .recipe import Recipe, Training
 from .samples import draw_diffusion_digits, draw_digits_in_turn, draw_vae_digits
 from .training import DCGAN_R1_GAMMA, train_dcgan, train_on_digits
@@ -43,10 +44,18 @@ def _pixel_recipe(name: str, description: str, config, build, training: Training
                   test_log_likelihoods=pixel_test_log_likelihoods, stored_samples=True)
 
 
+def _grey_recipe(name: str, description: str, config, build, training: Training) -> Recipe:
+    """A likelihood of the 8-bit digits (notebook 07's scale), trained with a validation split."""
+    return Recipe(name, description, config, build, train_on_digits, training, evaluate_grey_model,
+                  test_log_likelihoods=grey_test_log_likelihoods)
+
+
 def _diffusion_recipe(name: str, description: str, config: DiffusionConfig, training: Training) -> Recipe:
+    """Scored on its stored samples; the unconditional one also by its bound on the 8-bit digits."""
     return Recipe(name, description, config, DiffusionModel, train_on_digits, training,
-                  evaluate_samples_binary, draw=draw_diffusion_digits, stored_samples=True,
-                  metric_from_samples=True, scored_by_classifier=True)
+                  evaluate_diffusion, draw=draw_diffusion_digits, stored_samples=True,
+                  metric_from_samples=True, scored_by_classifier=True,
+                  test_log_likelihoods=None if config.num_classes else diffusion_test_bounds)
 
 
 def _gan_recipe(name: str, description: str, config: DCGANConfig, training: Training, **more) -> Recipe:
@@ -55,6 +64,8 @@ def _gan_recipe(name: str, description: str, config: DCGANConfig, training: Trai
 
 
 PIXEL_TRAINING = dict(batch_size=64, dynamic_binarization=True)
+GREY_TRAINING = dict(epochs=36, batch_size=64, lr=1e-3, schedule="cosine", ema=0.999, hold_out=1000,
+                     options=(("grad_clip", 100.0),))
 DIFFUSION_TRAINING = dict(epochs=60, batch_size=32, lr=5e-4, schedule="cosine", ema=0.9995)
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
@@ -78,6 +89,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _gan_recipe("dcgan", "DCGAN (unconditional)", DCGANConfig(),
                 Training(epochs=160, batch_size=64, lr=2e-4,
                          options=(("decay_after", 0.5), ("r1_gamma", DCGAN_R1_GAMMA)))),
+    _grey_recipe("flow", "normalizing flow (multi-scale RealNVP) of the 8-bit digits", FlowConfig(), RealNVP,
+                 Training(**GREY_TRAINING)),
     _gan_recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10, d_channels=32),
                 Training(epochs=40, batch_size=64, lr=2e-4), draw=draw_digits_in_turn),
 ]}

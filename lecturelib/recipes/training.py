@@ -24,9 +24,17 @@ def train_on_digits(model: nn.Module, training: Training, generator: torch.Gener
                     callbacks: Sequence[Callback] = ()) -> History:
     """`fit` with Adam on the 8,000 training digits (or the given x, y), shuffled by
     `generator`, as `training` says; with `training.ema` the model ends with the averaged
-    weights (and val_loader, when given, is scored with them)."""
+    weights (and val_loader, when given, is scored with them). `training.hold_out` keeps the last
+    digits out of training as the validation set (its loss logged per epoch); `training.options`
+    go to fit (grad_clip)."""
     if x is None:
         x, y = load_digits("train")
+    if training.hold_out:
+        if val_loader is not None:
+            raise ValueError("pass val_loader or a Training with hold_out, not both")
+        x, x_val = x[:-training.hold_out], x[-training.hold_out:]
+        y, y_val = y[:-training.hold_out], y[-training.hold_out:]
+        val_loader = TensorLoader(*((x_val, y_val) if training.with_labels else (x_val,)), batch_size=500)
     transform = _augmentation(training, generator)
     loader = TensorLoader(*((x, y) if training.with_labels else (x,)), batch_size=training.batch_size,
                           shuffle=True, generator=generator, transform=transform)
@@ -39,7 +47,8 @@ def train_on_digits(model: nn.Module, training: Training, generator: torch.Gener
         extra.append(WeightAverage(model, training.ema))
     loss_fn = (lambda m, batch: m.loss(*batch)) if training.with_labels else default_loss
     return fit(model, loader, num_epochs=training.epochs, optimizer=optimizer, progress=progress,
-               loss_fn=loss_fn, val_loader=val_loader, callbacks=[*extra, *callbacks])
+               loss_fn=loss_fn, val_loader=val_loader, callbacks=[*extra, *callbacks],
+               **dict(training.options))
 
 
 def _augmentation(training: Training, generator: torch.Generator) -> Callable | None:

@@ -5,7 +5,6 @@ Chromium first."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, write_lab_settings
 
 
 @pytest.fixture(scope="session")
@@ -39,15 +38,7 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     notebook_dir = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebook_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    settings = tmp / "settings"
-    for plugin, values in {
-        # Render every cell (not only those on screen), so tests can find any output.
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-    }.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+    settings = write_lab_settings(tmp / "settings")
     port, token = free_port(), "genmodels-browser-test"
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", f"--IdentityProvider.token={token}",

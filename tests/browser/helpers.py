@@ -103,3 +103,16 @@ def measure_slides(page) -> list[dict]:
 def pdf_pages(path: Path) -> int:
     """Number of pages of a PDF written by Chromium (each page is an object of /Type /Page)."""
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))
+
+
+def write_lab_settings(folder: Path) -> Path:
+    """JupyterLab user settings for a test server: every cell rendered (not only those on screen,
+    so a test can read any output), no news fetched. Returns the folder, for --LabApp.user_settings_dir."""
+    for plugin, values in {
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+    }.items():
+        path = folder / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    return folder

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from helpers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (the browser tests' Chromium)
+from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, write_lab_settings  # noqa: E402  (the browser tests' Chromium)
 
 ARTIFACTS = ROOT / "build" / "hub"
 PROXY = ROOT / "build" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -145,15 +144,7 @@ def hub(tmp_path_factory, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path_factory.mktemp("hub")
     homes = tmp / "homes"
-    settings = tmp / "lab-settings"
-    for plugin, values in {
-        # Render every cell (not only those on screen), so the test can read any output.
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-    }.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+    settings = write_lab_settings(tmp / "lab-settings")
     port, hub_port, api_port = free_port(), free_port(), free_port()
     while len({port, hub_port, api_port}) < 3:
         hub_port, api_port = free_port(), free_port()
