@@ -24,7 +24,7 @@ def train_on_digits(model: nn.Module, training: Training, generator: torch.Gener
                     callbacks: Sequence[Callback] = ()) -> History:
     """`fit` with Adam on the 8,000 training digits (or the given x, y), shuffled by
     `generator`, as `training` says; with `training.ema` the model ends with the averaged
-    weights (and val_loader, when given, is scored with them). `training.hold_out` keeps the last
+    weights (the validation loss of each epoch is the current weights', not the average's). `training.hold_out` keeps the last
     digits out of training as the validation set (its loss logged per epoch); `training.options`
     go to fit (grad_clip)."""
     if x is None:
