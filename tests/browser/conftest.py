@@ -9,13 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, write_lab_settings
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, answers, free_port, write_lab_settings
 
 
 @pytest.fixture(scope="session")
@@ -53,16 +51,9 @@ def lab(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=tmp, env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"JupyterLab did not start; see {ARTIFACTS / 'jupyterlab.log'}")
-            time.sleep(0.5)
+    if not answers(f"{base}/api/status?token={token}", server, 90):
+        server.kill()
+        pytest.fail(f"JupyterLab did not start; see {ARTIFACTS / 'jupyterlab.log'}")
     yield base, token, notebook_dir
     server.terminate()
     try:

@@ -6,6 +6,9 @@ import json
 import re
 import shutil
 import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +119,17 @@ def write_lab_settings(folder: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     return folder
+
+
+def answers(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Wait until `url` answers over HTTP (True), or the server `process` has exited or `seconds`
+    have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)

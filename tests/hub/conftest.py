@@ -28,7 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, write_lab_settings  # noqa: E402  (the browser tests' Chromium)
+from helpers import CHROMIUM, CHROMIUM_ARGS, answers, free_port, write_lab_settings  # noqa: E402  (the browser tests' Chromium)
 
 ARTIFACTS = ROOT / "build" / "hub"
 PROXY = ROOT / "build" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -200,15 +200,8 @@ def hub(tmp_path_factory, request):
 
     request.addfinalizer(stop)
     hub.stop, hub.track = stop, track
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{hub.url}/hub/api", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterHub did not start; see {ARTIFACTS / 'jupyterhub.log'}")
-            time.sleep(0.5)
+    if not answers(f"{hub.url}/hub/api", process, 120):
+        pytest.fail(f"JupyterHub did not start; see {ARTIFACTS / 'jupyterhub.log'}")
     track()
     yield hub
 
