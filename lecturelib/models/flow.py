@@ -220,7 +220,7 @@ class RealNVP(nn.Module):
         """The uniform-dequantization bound on log P(x) of 8-bit digits x (B, 1, 28, 28) in [0, 1]:
         log p((k + u) / 256) - 784 log 256, one u ~ U[0, 1) per pixel (u = 1/2 with `centre`)."""
         k = grey_levels(x, "RealNVP.log_prob")
-        u = torch.full_like(k, 0.5) if centre else torch.rand(k.shape, generator=generator, device=k.device)
+        u = torch.full_like(k, 0.5) if centre else torch.rand(k.shape, generator=generator).to(k)  # drawn on the CPU
         return self.log_density((k + u) / LEVELS) - k[0].numel() * math.log(LEVELS)
 
     def loss(self, x: torch.Tensor) -> torch.Tensor:
