@@ -14,6 +14,7 @@
 4. Time to sample 64 digits from the shipped diffusion models: DDIM with 5 to 100 steps (the
    conditional model guided), DPM-Solver++ with 10 and 25 (the unconditional model's sampler),
    and DDPM's 1,000 steps.
+5. Time to sample 64 8-bit digits from the flow and the 256-way PixelCNN (notebook 07).
 
 Writes benchmarks/results/models.json with the date, machine and thread count, and the seconds
 of the reference workload (benchmarks/reference.py) before and after, so its times compare across
@@ -163,6 +164,23 @@ def diffusion_sampling(n: int = 64) -> list[dict]:
     return rows
 
 
+def grey_sampling(n: int = 64) -> dict:
+    """Seconds to draw n 8-bit digits (notebook 07): the flow in one pass (target: 64 in 1 s), the
+    256-way PixelCNN pixel by pixel with its cache, and a few rows of its plain loop, per row."""
+    flow, pixelcnn = recipes.load_pretrained("flow"), recipes.load_pretrained("grey_pixelcnn")
+    flow.sample(2)  # warm-up
+    timings = {}
+    for name, draw in (("flow", lambda: flow.sample(n, generator=torch.Generator().manual_seed(0))),
+                       ("grey_pixelcnn", lambda: pixelcnn.sample(n, generator=torch.Generator().manual_seed(0))),
+                       ("grey_pixelcnn_plain_2_rows", lambda: pixelcnn.sample(
+                           n, generator=torch.Generator().manual_seed(0), rows=2, cached=False))):
+        start = time.perf_counter()
+        draw()
+        timings[name] = round(time.perf_counter() - start, 2)
+        print(f"  {name:28s} {n} digits in {timings[name]:6.2f} s", flush=True)
+    return {"digits": n, "seconds": timings}
+
+
 def main() -> int:
     before = reference_seconds()
     print(f"reference workload: {before:.2f} s", flush=True)
@@ -174,6 +192,8 @@ def main() -> int:
     sampling = pixelcnn_sampling()
     print("diffusion sampling:", flush=True)
     diffusion = diffusion_sampling()
+    print("8-bit digits (notebook 07):", flush=True)
+    grey = grey_sampling()
     after = reference_seconds()
     print(f"reference workload: {after:.2f} s after (before: {before:.2f} s)", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +203,7 @@ def main() -> int:
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
         "reference_seconds": {"before": round(before, 3), "after": round(after, 3)},
         "checkpoints": quality, "fit_overhead": overhead, "pixelcnn_sampling": sampling,
-        "diffusion_sampling": diffusion,
+        "diffusion_sampling": diffusion, "grey_sampling": grey,
     }, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     ok = all(abs(r["measured"] - r["manifest"]) <= r["rtol"] * abs(r["manifest"]) for r in quality)

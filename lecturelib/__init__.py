@@ -34,6 +34,7 @@ lecturelib.models               the models, one file per family (networks, losse
                                 models/diffusion/bound.py (the variational bound on 8-bit digits)
                                 models/flow.py: the normalizing flow (RealNVP) of 8-bit digits
                                 models/grey_pixelcnn.py: the 256-way PixelCNN of 8-bit digits
+                                models/toy_flow.py: the coupling network of the 2-D flows
 lecturelib.metrics              bits per dimension, the digit classifier, Fréchet distance with its
                                 spread and floor, classifier shares, bootstrap
 lecturelib.train                the training loops: train/loop.py (the core they share: progress
@@ -50,23 +51,26 @@ lecturelib.recipes              how each shipped checkpoint is made and measured
                                 evidence)), recipes/registry.py (the recipes, load_pretrained),
                                 recipes/making.py (measure, make, remeasure, store samples)
 lecturelib.recap                every model side by side, in one table: recap/contenders.py,
-                                recap/measure.py, recap/table.py
+                                recap/measure.py, recap/table.py; and on the grey-level scale:
+                                recap/grey.py
 lecturelib.plot                 figures: plot/images.py, plot/curves.py, plot/planes.py,
                                 plot/trees.py, then one module per notebook: plot/unsupervised.py,
                                 plot/autoencoders.py, plot/pixel_models.py, plot/vae.py,
-                                plot/gans.py, plot/diffusion.py
+                                plot/gans.py, plot/diffusion.py, plot/flows.py
 lecturelib.widgets              sliders that redraw a figure (with a static fallback)
 lecturelib.exercises            self-checking exercises: the machinery (exercises/harness.py,
                                 exercises/compare.py, exercises/kinds.py), one module per notebook
                                 (exercises/getting_started.py, exercises/unsupervised.py,
                                 exercises/autoencoders.py, exercises/pixel_models.py,
                                 exercises/vae.py, exercises/gans.py with exercises/gan_steps.py,
-                                exercises/diffusion.py, exercises/recap.py), and the assignments
+                                exercises/diffusion.py, exercises/flows.py, exercises/recap.py),
+                                and the assignments
                                 (exercises/assignments.py, what they share;
                                 exercises/logit_probes.py; exercises/autoencoder_model.py,
                                 exercises/pixelcnn_model.py, exercises/vae_model.py with
                                 exercises/vae_probes.py, exercises/gan_model.py with
-                                exercises/gan_probes.py, exercises/diffusion_model.py)
+                                exercises/gan_probes.py, exercises/diffusion_model.py,
+                                exercises/flow_model.py)
 
 The command lines sit on top of everything, in lecturelib/__main__.py:
 

@@ -3,7 +3,7 @@
     python -m lecturelib train NAME [--epochs N] [--seed S] [--root DIR] [--overwrite]
     python -m lecturelib train --list                # the recipes
     python -m lecturelib remeasure NAME              # evaluate a shipped checkpoint again, record it
-    python -m lecturelib recap [--json PATH]         # notebook 07's table, from the shell
+    python -m lecturelib recap [--json PATH]         # notebook 08's table, from the shell
     python -m lecturelib recap --draw-samples [NAME ...]   # redraw the slow samplers' stored samples
 
 `python -m lecturelib.train ...` and `python -m lecturelib.recap ...` (the commands the manifest

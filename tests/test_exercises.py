@@ -129,6 +129,24 @@ def _ddim_in_one_line(x, eps, abar_t, abar_previous):
         ((1 - abar_previous) ** 0.5 - (abar_previous * (1 - abar_t) / abar_t) ** 0.5) * eps
 
 
+def _flow_log_prob_by_distributions(z, log_det):
+    return Normal(torch.zeros((), dtype=torch.float64), 1.0).log_prob(z.double()).sum(1).float() + log_det
+
+
+def _coupling_value_by_value(x, mask, net):
+    s, t = net(x * mask)
+    z, log_det = x.clone(), torch.zeros(len(x))
+    for j in range(x.shape[1]):
+        if mask[j] == 0:
+            z[:, j] = x[:, j] * torch.exp(s[:, j]) + t[:, j]
+            log_det = log_det + s[:, j]
+    return z, log_det
+
+
+def _bits_in_base_2(log_density, num_dims):
+    return (num_dims * 8 - log_density / math.log(2)) / num_dims
+
+
 def _ranking_by_selection(rows):
     left, ranked = [row for row in rows if row.test_nll is not None], []
     while left:
@@ -160,6 +178,9 @@ INDEPENDENT = {  # "module.exercise": a right answer, written another way than t
     "diffusion.denoising_loss": _denoising_loss_by_einsum,
     "diffusion.ddim_step": _ddim_in_one_line,
     "recap.ranking": _ranking_by_selection,
+    "flows.flow_log_prob": _flow_log_prob_by_distributions,
+    "flows.coupling": _coupling_value_by_value,
+    "flows.bits_per_dim_8bit": _bits_in_base_2,
 }
 
 
@@ -198,6 +219,16 @@ UNSTABLE = {  # "module.exercise": right in exact arithmetic, wrong in float32; 
         "exp, mean, log": lambda log_w: log_w.exp().mean(0).log(),
         "one max for the whole batch": lambda log_w: log_w.max() + (log_w - log_w.max()).exp().mean(0).log(),
         "exp, mean, log in float64": lambda log_w: log_w.double().exp().mean(0).log().float(),
+    },
+    "flows.flow_log_prob": {
+        "the density, then its log": lambda z, log_det: torch.log(
+            torch.exp(-0.5 * z ** 2) / math.sqrt(2 * math.pi)).sum(1) + log_det,
+        "the product of densities, then its log": lambda z, log_det: torch.log(
+            (torch.exp(-0.5 * z ** 2) / math.sqrt(2 * math.pi)).prod(1)) + log_det,
+    },
+    "flows.bits_per_dim_8bit": {
+        "256 ** D, then its log": lambda log_density, d: -(log_density - torch.log(torch.tensor(256.0) ** d))
+        / (d * math.log(2)),
     },
 }
 

@@ -128,7 +128,7 @@ def test_flow_samples_and_decoding_are_8_bit_digits():
 
 
 def test_the_grey_pixelcnn_is_causal_and_its_levels_sum_to_one():
-    model = perturbed(GreyPixelCNN(GreyPixelCNNConfig(channels=8, num_layers=2, head_channels=16)), size=0.1)
+    model = perturbed(GreyPixelCNN(GreyPixelCNNConfig(channels=8, num_blocks=2, head_channels=16)), size=0.1)
     x = levels(1).requires_grad_(True)
     model.logits(x)[0, :, 10, 12].sum().backward()
     seen = x.grad[0, 0].abs() > 0
@@ -152,14 +152,20 @@ def test_a_level_is_drawn_by_its_inverse_cdf():
     assert torch.bincount(many, minlength=3)[:3].float().div(20000).sub(torch.tensor([0.5, 0.25, 0.25])).abs().max() < 0.01
 
 
-def test_grey_pixelcnn_samples_are_levels_and_seeded():
-    model = perturbed(GreyPixelCNN(GreyPixelCNNConfig(channels=4, num_layers=1, first_kernel=3, head_channels=8)))
-    a = model.sample(1, generator=torch.Generator().manual_seed(0))
+def test_grey_pixelcnn_samples_are_levels_and_seeded_and_the_cache_changes_nothing():
+    model = perturbed(GreyPixelCNN(GreyPixelCNNConfig(channels=4, num_blocks=2, first_kernel=3, head_channels=8)))
+    a = model.sample(2, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(a * 255, (a * 255).round(), atol=1e-4) and len(a.unique()) > 10
-    first_rows = model.sample(1, generator=torch.Generator().manual_seed(0), rows=2)
-    assert torch.equal(first_rows[..., :2, :], a[..., :2, :])  # the same seed, the same digit
+    first_rows = model.sample(2, generator=torch.Generator().manual_seed(0), rows=2)
+    assert torch.equal(first_rows[..., :2, :], a[..., :2, :])  # the same seed, the same digits
+    assert first_rows[..., 2:, :].eq(0).all()
+    # the lecture's loop (a whole pass per pixel) draws the same digits as the cached sampler
+    plain = model.sample(2, generator=torch.Generator().manual_seed(0), rows=6, cached=False)
+    assert torch.allclose(plain[..., :6, :], a[..., :6, :], atol=1e-6)
     with pytest.raises(ValueError, match="8-bit"):
         model.log_prob(torch.full((1, 1, 28, 28), 0.5))
+    with pytest.raises(ValueError, match="rows"):
+        model.sample(1, rows=0)
 
 
 def test_independent_grey_levels_are_smoothed_histograms():

@@ -63,6 +63,9 @@ ONE_PANEL = {  # name -> a call on small inputs, drawing on the given ax
                                                      "t", ax=ax),
     "plot_scores": lambda ax: plot.plot_scores([1, 2, 4], {"train": [1, 2, 3]}, best=2, best_label="b", xlabel="x",
                                                ylabel="y", ax=ax),
+    "plot_change_of_variables": lambda ax: plot.plot_change_of_variables(torch.randn(50), line, line.abs(),
+                                                                         line.abs(), ax=ax),
+    "plot_level_likelihoods": lambda ax: plot.plot_level_likelihoods([0.1, 1.0], {"a": [1.0, 0.5]}, discrete=0.7, ax=ax),
 }
 
 

@@ -41,7 +41,7 @@ def test_checkpoint_reaches_its_recorded_metric(name):
     if recipe.test_log_likelihoods is not None:
         stored = load_log_likelihoods(name)
         check_stored_values_live(name, recipe, model, stored)
-    if recipe.metric_from_samples:  # scored on its stored samples (notebook 07 redraws their first 64 live)
+    if recipe.metric_from_samples:  # scored on its stored samples (notebook 08 redraws their first 64 live)
         measured, _ = measure(recipe, model, samples=load_samples(name), log_likelihoods=stored)
     elif stored is None:
         measured, _ = measure(recipe, model)  # samples, reconstructions, accuracy: computed now

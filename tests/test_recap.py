@@ -109,7 +109,7 @@ def test_coins_leave_binary_digits_alone_and_binarize_grey_ones():
 
 
 def test_the_first_chunk_check_refuses_digits_that_are_not_the_stored_ones():
-    """Notebook 07 draws each slow sampler's first 64 digits live and checks the stored ones begin
+    """Notebook 08 draws each slow sampler's first 64 digits live and checks the stored ones begin
     with them (recap.all_samples, under nbval in make test); here, that the check can fail."""
     stored = checkpoints.load_samples("row_lstm")
     assert stored.shape == (recap.FCD_SAMPLES, 1, 28, 28)

@@ -8,7 +8,7 @@ inputs, names the usual mistake, and then puts the answer to work.
     exercises.e_step(my_e_step)  # in notebook 01: `from lecturelib.exercises import unsupervised as exercises`
 
 Each notebook's exercises live in a module of this package (getting_started, unsupervised,
-autoencoders, pixel_models, vae, gans, diffusion, recap). An `Exercise` holds lecturelib's own version of the
+autoencoders, pixel_models, vae, gans, diffusion, flows, recap). An `Exercise` holds lecturelib's own version of the
 idea (the reference), a function that makes fresh random inputs of several shapes, the usual
 mistakes written as a student would write them, and what to do with a correct answer (train with
 it, sample with it, ...). A `Question` is a conceptual one, answered with a word. Answers live in

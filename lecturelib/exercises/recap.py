@@ -10,16 +10,16 @@ import torch
 from . import Case, Exercise, Question, numeric_verdict, sizes
 
 # ---------------------------------------------------------------------------------------------
-# 07.1 and 07.2 · place a model in the tree
+# 08.1 and 08.2 · place a model in the tree
 # ---------------------------------------------------------------------------------------------
 
-realnvp_branch = Question.load("07.1")  # its text: questions.json
+realnvp_branch = Question.load("08.1")  # its text: questions.json
 
-diffusion_branch = Question.load("07.2")  # its text: questions.json
-BRANCHES = realnvp_branch.choices  # the five leaves of notebook 07's tree a model can sit on
+diffusion_branch = Question.load("08.2")  # its text: questions.json
+BRANCHES = realnvp_branch.choices  # the five leaves of notebook 08's tree a model can sit on
 
 # ---------------------------------------------------------------------------------------------
-# 07.3 · rank by a column
+# 08.3 · rank by a column
 # ---------------------------------------------------------------------------------------------
 
 
@@ -48,7 +48,7 @@ def _use_ranking(answer, rows=None) -> str:
 
 
 ranking = Exercise(
-    name="07.3 · rank by the NLL column",
+    name="08.3 · rank by the NLL column",
     reference=_ranking,
     cases=_rank_cases,
     mistakes={
@@ -66,14 +66,14 @@ ranking = Exercise(
 
 
 # ---------------------------------------------------------------------------------------------
-# 07.4 · the price of sequential sampling
+# 08.4 · the price of sequential sampling
 # ---------------------------------------------------------------------------------------------
 
 
 def sampling_ratio(answer, table) -> None:
     """How many batches of 64 the DCGAN draws while the PixelCNN draws one, from the table."""
     expected = table["PixelCNN"].seconds_64 / table["DCGAN"].seconds_64
-    print(numeric_verdict("07.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
+    print(numeric_verdict("08.4 · the price of sequential sampling", answer, expected, rtol=1e-6, mistakes={
         "inverted: that is the DCGAN's time over the PixelCNN's. Divide the PixelCNN's seconds by "
         "the DCGAN's.": 1 / expected,
     }, hint="how many of the faster model's batches fit in the time of one of the slower's?").message)

@@ -16,4 +16,5 @@ that own an objective and a sampler.
                        bound (the variational bound on 8-bit digits)
     flow.py            the normalizing flow (RealNVP) of 8-bit digits
     grey_pixelcnn.py   the 256-way PixelCNN of 8-bit digits
+    toy_flow.py        the coupling network of the 2-D flows (notebook 07)
 """

@@ -15,10 +15,10 @@ General pieces:
     plot/curves.py          training curves, scores against a setting, seed dots, trade-offs,
                             class counts
     plot/planes.py          2-D densities, codes coloured by label, paths in a plane
-    plot/trees.py           a tree in boxes (the taxonomy of notebook 07)
+    plot/trees.py           a tree in boxes (the taxonomy of notebook 08)
 
 One module per notebook, named as in lecturelib/exercises/: unsupervised (01), autoencoders (02),
-pixel_models (03), vae (04), gans (05), diffusion (06).
+pixel_models (03), vae (04), gans (05), diffusion (06), flows (07).
 
 Everything is imported here, so `from lecturelib import plot; plot.show_images(x)` is all a
 notebook needs.
@@ -28,6 +28,7 @@ from .autoencoders import figure_bottleneck, figure_code_space, figure_training_
 from .curves import plot_class_counts, plot_curves, plot_history, plot_scores, plot_seed_dots, plot_tradeoff
 from .diffusion import (figure_forward_process, figure_paths_and_steps, figure_step_errors, figure_steps_sweep,
                         plot_denoising)
+from .flows import figure_change_of_variables_2d, plot_change_of_variables, plot_level_likelihoods
 from .gans import (figure_gan_paths, figure_generator_losses, figure_interpolation, figure_ring_runs,
                    plot_optimal_discriminator)
 from .images import (figure_digits_and_classes, figure_image_panels, figure_image_row, figure_image_rows,
@@ -65,4 +66,6 @@ __all__ = [
     # diffusion.py (notebook 06)
     "figure_forward_process", "figure_step_errors", "plot_denoising", "figure_steps_sweep",
     "figure_paths_and_steps",
+    # flows.py (notebook 07)
+    "plot_change_of_variables", "figure_change_of_variables_2d", "plot_level_likelihoods",
 ]

@@ -1,4 +1,4 @@
-"""A tree drawn top-down in boxes: the taxonomy of generative models (notebook 07, `recap.TAXONOMY`)."""
+"""A tree drawn top-down in boxes: the taxonomy of generative models (notebook 08, `recap.TAXONOMY`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What notebook 07's table compares: the contenders (each a checkpoint or a baseline, the
+"""What notebook 08's table compares: the contenders (each a checkpoint or a baseline, the
 notebook that builds it, what likelihood it gives), the family tree they sit in, and a `Row` of
 the table."""
 
@@ -38,16 +38,17 @@ CONTENDERS: tuple[Contender, ...] = (
 _FVBN = "fully visible\nbelief nets\nPixelRNN/CNN → 03\nlater: transformers"
 _MIXTURE = "latent variable,\nsummed exactly\nGaussian mixture → 01"
 _VARIATIONAL = "variational\nVAE → 04\ndiffusion → 06"
+_FLOWS = "change of\nvariables\nnonlinear ICA\nRealNVP → 07"
 _GAN = "direct\nGAN → 05"
 TAXONOMY = ("maximum likelihood", [
     ("explicit density\n(evaluate p(x))", [
-        ("tractable density", [_FVBN, "change of\nvariables\nnonlinear ICA\nlater: flows", _MIXTURE]),
+        ("tractable density", [_FVBN, _FLOWS, _MIXTURE]),
         ("approximate density", [_VARIATIONAL, "Markov chain\nBoltzmann\nmachine"]),
     ]),
     ("implicit density\n(sample only)", ["Markov chain\nGSN", _GAN]),
 ])
 BUILT_COLOUR = "#cfe8cf"
-BUILT = {box: BUILT_COLOUR for box in (_FVBN, _MIXTURE, _VARIATIONAL, _GAN)}
+BUILT = {box: BUILT_COLOUR for box in (_FVBN, _FLOWS, _MIXTURE, _VARIATIONAL, _GAN)}
 
 LIKELIHOOD_KINDS = ("exact", "elbo", "iwae100")  # per-digit log p(x), or a bound / estimate of it
 

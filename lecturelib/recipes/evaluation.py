@@ -3,7 +3,7 @@ signature, (model, Evidence) -> metrics, and reads what `recipes.measure` gather
 
 The Fréchet classifier distance appears under two names, for its two domains: `*_grey` (the
 GANs: grey samples against the grey test digits, the conditional one asked for the test set's
-labels) and `*_binary` (the diffusion models and notebook 07's table: samples as coins against
+labels) and `*_binary` (the diffusion models and notebook 08's table: samples as coins against
 the binarized test digits). Their floors differ, so only a ratio to the floor of the same domain
 compares across them.
 """

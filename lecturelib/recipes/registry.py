@@ -12,6 +12,7 @@ from ..metrics import ClassifierConfig, DigitClassifier
 from ..models.autoencoder import ConvAutoencoder, ConvAutoencoderConfig
 from ..models.diffusion import DiffusionConfig, DiffusionModel
 from ..models.flow import FlowConfig, RealNVP
+from ..models.grey_pixelcnn import GreyPixelCNN, GreyPixelCNNConfig
 from ..models.gan import DCGAN, DCGANConfig
 from ..models.pixelcnn import GatedPixelCNN, GatedPixelCNNConfig, PixelCNN, PixelCNNConfig
 from ..models.pixelrnn import RowLSTM, RowLSTMConfig
@@ -91,6 +92,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
                          options=(("decay_after", 0.5), ("r1_gamma", DCGAN_R1_GAMMA)))),
     _grey_recipe("flow", "normalizing flow (multi-scale RealNVP) of the 8-bit digits", FlowConfig(), RealNVP,
                  Training(**GREY_TRAINING)),
+    _grey_recipe("grey_pixelcnn", "PixelCNN with a 256-way softmax per pixel, of the 8-bit digits",
+                 GreyPixelCNNConfig(), GreyPixelCNN, Training(**{**GREY_TRAINING, "epochs": 24})),
     _gan_recipe("cgan", "class-conditional DCGAN", DCGANConfig(num_classes=10, d_channels=32),
                 Training(epochs=40, batch_size=64, lr=2e-4), draw=draw_digits_in_turn),
 ]}
