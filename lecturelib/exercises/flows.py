@@ -11,10 +11,9 @@ import torch
 
 from ..data import load_digits
 from ..metrics import bits_per_dim
+from ..models.checks import LEVELS
 from ..recipes import load_pretrained
 from . import Case, Exercise, Question, randn, sizes
-
-LEVELS = 256
 
 # ---------------------------------------------------------------------------------------------
 # 07.1 · the change of variables: log p(x) from z = f(x) and log|det df/dx|

@@ -61,12 +61,17 @@ def pointwise(layer: nn.Conv2d, features: torch.Tensor) -> torch.Tensor:
     return F.linear(features, layer.weight.flatten(1), layer.bias)
 
 
-def head_at(head: nn.Sequential, features: torch.Tensor) -> torch.Tensor:
-    """The output head (`output_head`: ReLU, 1x1, ReLU, 1x1) at one position, layer by layer:
-    (B, C) -> (B,) logits."""
+def heads_at(head: nn.Sequential, features: torch.Tensor) -> torch.Tensor:
+    """An output head of 1x1 layers and activations at one position, layer by layer:
+    (B, C) -> (B, C_out), e.g. the 256 logits of the grey-level PixelCNN."""
     for layer in head:
         features = pointwise(layer, features) if isinstance(layer, nn.Conv2d) else layer(features)
-    return features[:, 0]
+    return features
+
+
+def head_at(head: nn.Sequential, features: torch.Tensor) -> torch.Tensor:
+    """The output head (`output_head`: ReLU, 1x1, ReLU, 1x1) at one position: (B, C) -> (B,) logits."""
+    return heads_at(head, features)[:, 0]
 
 
 def draw_pixelcnn(model: nn.Module, x: torch.Tensor, uniform: torch.Tensor, start: int) -> Samples:

@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .checks import LEVELS, check_count, grey_levels
-from .fast_sampling import conv_at, pointwise
+from .fast_sampling import conv_at, heads_at, pointwise
 from .masked import MaskedConv2d
 from .pixelcnn import ResidualBlock
 
@@ -111,9 +111,7 @@ class GreyPixelCNN(nn.Module):
         for block, below, out in zip(self.blocks, maps[:-1], maps[1:]):
             h = block.combine(h, conv_at(block.conv, below, row, col, before=F.relu), one_by_one=pointwise)
             out[:, :, row, col] = h
-        for layer in self.head:
-            h = pointwise(layer, h) if isinstance(layer, nn.Conv2d) else layer(h)
-        return h
+        return heads_at(self.head, h)
 
 
 def draw_level(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
