@@ -107,12 +107,11 @@ def test_row_lstm_row_step_equals_full_pass():
         torch.testing.assert_close(logits, full[:, 0, row], rtol=1e-4, atol=1e-5)
 
 
-def test_fast_sampler_draws_the_same_digits_as_the_plain_loop_and_keeps_given_pixels(model):
+def test_the_sampler_draws_binary_digits_and_keeps_given_pixels(model):
+    """(That the fast sampler draws the plain loop's digits: the cached-sampler test above.)"""
     sample = model.sample(2, generator=torch.Generator().manual_seed(1))
-    again = model.sample(2, generator=torch.Generator().manual_seed(1), fast=False)
     assert sample.shape == (2, 1, SIZE, SIZE)
     assert set(sample.unique().tolist()) <= {0.0, 1.0}
-    assert torch.equal(sample, again)
     given = torch.bernoulli(torch.full((3, 1, SIZE, SIZE), 0.5))
     completed, probs = model.sample_with_probs(given=given, num_given=14 * SIZE,
                                                generator=torch.Generator().manual_seed(2))

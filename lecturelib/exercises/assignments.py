@@ -24,9 +24,11 @@ def describe(value: Any, items: bool = False) -> str:
     return f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
-def build_model(answer: Any, *args: Any, example: str) -> tuple[nn.Module | None, str | None]:
+def build_model(answer: Any, *args: Any, example: str,
+                checks: Sequence[Callable[[nn.Module], str | None]] = ()) -> tuple[nn.Module | None, str | None]:
     """(the student's model `answer(*args)`, None), or (None, what is wrong): not a class, still
-    the stub (NOT_ANSWERED), or not an nn.Module. `example` names the class the notebook asks for."""
+    the stub (NOT_ANSWERED), not an nn.Module, or the first problem one of `checks` finds in the
+    built model (checks that need no training). `example` names the class the notebook asks for."""
     if not callable(answer):
         return None, f"pass your class itself (e.g. {example}), an nn.Module subclass; got {type(answer).__name__}"
     model = answer(*args)
@@ -34,6 +36,10 @@ def build_model(answer: Any, *args: Any, example: str) -> tuple[nn.Module | None
         return None, NOT_ANSWERED
     if not isinstance(model, nn.Module):
         return None, f"your class should be an nn.Module subclass; calling it gave {type(model).__name__}"
+    for check in checks:
+        problem = check(model)
+        if problem is not None:
+            return None, problem
     return model, None
 
 
@@ -50,6 +56,12 @@ class Measured:
 
     def __call__(self, answer: Any) -> str:
         return f"{self.trained}: {self._numbers.pop(id(answer))}."
+
+    def verdict(self, answer: Any, problem: str | None, numbers: str) -> str | None:
+        """Keep what the check measured on `answer`, and return its problem (None: passed) with those
+        numbers said after it, so a student sees how far off the model is."""
+        self.keep(answer, numbers)
+        return problem if problem is None or not numbers else f"{problem} (measured: {numbers})"
 
 
 def without_relus(network: nn.Sequential) -> nn.Sequential:

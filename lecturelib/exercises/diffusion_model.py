@@ -37,6 +37,7 @@ ON_RING = 0.3  # a point is "on the ring" within this distance of a centre (6 st
 MIN_ON_RING = 0.75  # correct answers: 0.91 on seeds 0-2; the unstable sampler: 0.13-0.22
 MIN_MODE_SHARE = 0.03  # of each of the 8 modes (a fair share: 0.125); correct answers: 0.05 and more
 MAX_ENERGY = 0.15  # energy distance to fresh ring points; correct answers: 0.024-0.055
+_measured = Measured(f"trained with `fit`, {SAMPLE_POINTS} points drawn in {SAMPLE_STEPS} DDIM steps")
 
 
 class ReferenceDiffusion(nn.Module):
@@ -173,18 +174,14 @@ def judge(points: torch.Tensor, errors: dict[str, float], one_step: torch.Tensor
     return None, numbers
 
 
-_measured = Measured(f"trained with `fit`, {SAMPLE_POINTS} points drawn in {SAMPLE_STEPS} DDIM steps")
-
-
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    model, problem = build_model(answer, Schedule(cosine_schedule(NUM_STEPS)), example="MyDiffusion")
-    problem = problem or _shape_problem(model)
+    _, problem = build_model(answer, Schedule(cosine_schedule(NUM_STEPS)), example="MyDiffusion",
+                             checks=[_shape_problem])
     if problem is not None:
         return problem
     model, points = train_and_draw(answer, generator, progress=True)
     problem, numbers = judge(points, probe(model.net, model.schedule), draw_in_one_step(model))
-    _measured.keep(answer, numbers)
-    return problem if problem is None or not numbers else f"{problem} (measured: {numbers})"
+    return _measured.verdict(answer, problem, numbers)
 
 
 class _WithoutClip(ReferenceDiffusion):  # the numerically unstable sampler: x_0 / sqrt(abar_T ~ 0)

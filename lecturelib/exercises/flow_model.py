@@ -41,6 +41,7 @@ NEAR = 0.3  # a drawn point is "on a moon" within this distance of its arc (3 no
 MAX_NLL = 1.4  # nats per held-out point; correct answers: 1.09-1.14 on seeds 0-2 (one Gaussian fitted: about 2.0)
 MIN_NEAR = 0.85  # share of drawn points on a moon; correct answers: 0.96-0.98; sampling through forward: 0.08
 MAX_ENERGY = 0.03  # energy distance to fresh moon points; correct answers: 0.003-0.005
+_measured = Measured(f"trained with `fit` on {TRAIN_POINTS} moon points, {SAMPLE_POINTS} points drawn")
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -198,18 +199,13 @@ def judge(nll: float, points: torch.Tensor) -> tuple[str | None, str]:
     return None, numbers
 
 
-_measured = Measured(f"trained with `fit` on {TRAIN_POINTS} moon points, {SAMPLE_POINTS} points drawn")
-
-
 def _test(answer: Any, generator: torch.Generator) -> str | None:
-    model, problem = build_model(answer, example="MyFlow")
-    problem = problem or _maps_problem(model) or _sample_problem(model)
+    _, problem = build_model(answer, example="MyFlow", checks=[_maps_problem, _sample_problem])
     if problem is not None:
         return problem
     _, nll, points = train_and_measure(answer, generator, progress=True)
     problem, numbers = judge(nll, points)
-    _measured.keep(answer, numbers)
-    return problem if problem is None or not numbers else f"{problem} (measured: {numbers})"
+    return _measured.verdict(answer, problem, numbers)
 
 
 class _SignFlipped(ReferenceFlow):

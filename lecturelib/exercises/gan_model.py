@@ -159,8 +159,7 @@ def _test(answer: Any, generator: torch.Generator) -> str | None:
     if problem is not None:
         return problem
     problem, numbers = judge(measure(train(answer, generator, progress=True)))
-    _measured.keep(answer, numbers)
-    return problem if problem is None else f"{problem} (measured: {numbers})"
+    return _measured.verdict(answer, problem, numbers)
 
 
 class _LogOfProbabilities(ReferenceGAN):  # log(sigmoid(l)) and log(1 - sigmoid(l)): -inf once D is sure

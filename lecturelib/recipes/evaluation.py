@@ -14,14 +14,14 @@ import torch
 from torch import nn
 
 from ..data import load_binarized_test, load_digits
-from ..metrics import (bits_per_dim, classifier_accuracy, confident_share, fcd_floor, fcd_with_spread,
+from ..metrics import (bits_per_dim, classifier_accuracy, confident_share, fcd_with_spread,
                        frechet_classifier_distance)
 from ..models.autoencoder import reconstruction_loss
 from ..models.diffusion.bound import variational_bound
 from ..models.likelihood import bernoulli_nll
 from ..models.vae import gaussian_kl
 from .recipe import Evidence
-from .samples import FCD_SAMPLES, binary_floor, labels_in_turn
+from .samples import FCD_SAMPLES, binary_floor, grey_floor, labels_in_turn
 
 IWAE_SAMPLES = 100  # k of the importance-weighted estimate recorded for every VAE checkpoint
 
@@ -146,12 +146,11 @@ def evaluate_gan_grey(model: nn.Module, evidence: Evidence) -> dict[str, float]:
     against the same test digits). The conditional model is asked for the test set's labels, and
     scored also on whether the classifier agrees."""
     classifier = evidence.classifier
-    x_train, _ = load_digits("train")
     x_test, y_test = load_digits("test")
     labels = y_test if model.config.num_classes else None
     samples = model.sample(FCD_SAMPLES, generator=torch.Generator().manual_seed(0), labels=labels)
     metric = {"test_fcd_grey": frechet_classifier_distance(samples, x_test, classifier),
-              "fcd_floor_grey": fcd_floor(x_train, x_test, classifier, FCD_SAMPLES).value}
+              "fcd_floor_grey": grey_floor(classifier).value}
     if labels is not None:
         metric["label_agreement"] = classifier_accuracy(samples, labels, classifier)
     return metric
