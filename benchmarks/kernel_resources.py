@@ -63,13 +63,16 @@ class Sampler(threading.Thread):
 
 
 def busiest_window(samples: list[tuple[float, float, int]]) -> float:
-    """The most cores used on average over any WINDOW_SECONDS of the run."""
+    """The most cores used on average over any window of at least WINDOW_SECONDS of the run: for
+    each sample, the shortest such window ending there (longer than WINDOW_SECONDS where the
+    sampler thread was held up, as it is while a cell floods the client with progress messages;
+    such a window is never dropped)."""
     best, start = 0.0, 0
-    for end in range(len(samples)):
-        while samples[end][0] - samples[start][0] > WINDOW_SECONDS:
+    for end in range(1, len(samples)):
+        while start + 1 < end and samples[end][0] - samples[start + 1][0] >= WINDOW_SECONDS:
             start += 1
         elapsed = samples[end][0] - samples[start][0]
-        if elapsed >= WINDOW_SECONDS * 0.9:
+        if elapsed >= WINDOW_SECONDS:
             best = max(best, (samples[end][1] - samples[start][1]) / elapsed)
     return best
 
@@ -89,22 +92,26 @@ def run(path: Path) -> dict:
         end = sampler.measure()
     samples = [start, *sampler.samples, end]
     wall, cpu = end[0] - start[0], end[1] - start[1]
+    longest_gap = max(b[0] - a[0] for a, b in zip(samples, samples[1:]))
     return {"notebook": path.name, "load_average": round(os.getloadavg()[0], 1),
             "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
             "mean_cores": round(cpu / wall, 2), "busiest_cores": round(busiest_window(samples), 2),
             "peak_rss_gib": round(max(s[2] for s in samples) / GIB, 2),
-            "end_rss_gib": round(end[2] / GIB, 2)}
+            "end_rss_gib": round(end[2] / GIB, 2), "longest_gap_between_samples": round(longest_gap, 2)}
 
 
 def main(paths: list[str]) -> int:
-    rows = []
+    """Runs each notebook and records it; notebooks already in the results and not run now are kept."""
+    earlier = json.loads(RESULTS.read_text())["notebooks"] if RESULTS.exists() else []
+    run_now = {Path(path).name for path in paths}
+    rows = [row for row in earlier if row["notebook"] not in run_now]
     print(f"{'notebook':<36} {'seconds':>7} {'mean cores':>10} {'busiest {:.0f} s'.format(WINDOW_SECONDS):>11} "
           f"{'peak GiB':>8} {'held GiB':>8}")
     import torch  # only for the record of versions and threads
 
     for path in paths:
         row = run(Path(path).resolve())
-        rows.append(row)
+        rows = sorted([*rows, row], key=lambda r: r["notebook"])
         print(f"{row['notebook']:<36} {row['seconds']:>7.1f} {row['mean_cores']:>10.2f} "
               f"{row['busiest_cores']:>11.2f} {row['peak_rss_gib']:>8.2f} {row['end_rss_gib']:>8.2f}"
               f"  (load {row['load_average']})", flush=True)

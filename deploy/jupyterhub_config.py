@@ -15,7 +15,7 @@ import sys
 c = get_config()  # noqa: F821 (JupyterHub's config loader provides it)
 
 # --- Per student, from measurement (deploy/README.md, "What one student uses") ------------------
-# A kernel's peak while running a notebook: 0.9-3.0 GiB (notebook 03 the largest; most 1.2-1.4);
+# A kernel's peak while running a notebook: 0.8-3.1 GiB (notebook 03 the largest; most 1.2-1.4);
 # a run uses torch's 2 threads, so at most 2 cores, for 6-96 s on the idle reference machine. The
 # limit lets the largest notebook run with its single-user server beside it; the guarantee is what
 # most notebooks reach (an open kernel keeps its memory until it is shut down).
