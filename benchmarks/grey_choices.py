@@ -1,8 +1,8 @@
 """Which choices help the grey-level models (notebook 07)? Each probe trains one configuration on
 7,000 of the 8,000 training digits (`Training.hold_out`) and scores it after every epoch on the
 other 1,000: a validation split, so the test digits choose nothing. It reports bits/dim on the 8-bit
-digits per epoch (the flow's: its dequantization bound, one draw of u), the digits per second, and
-the validation value of the weights the recipe would ship (the moving average, when it has one).
+digits per epoch (the flow's: its dequantization bound, one draw of u) for the weights being
+trained (not their moving average), and the digits per second.
 
     .venv/bin/python benchmarks/grey_choices.py flow_3x4      # one probe (or several)
     .venv/bin/python benchmarks/grey_choices.py --list
